@@ -1,0 +1,43 @@
+"""Plain data shared by the tagging code and its callers (the bot, the CLI, the models)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+Kind = Literal["problem", "dysfunction", "success", "idea", "other"]
+Signal = Literal["lead", "at_risk", "reference", "competitor"]
+Lang = Literal["fr", "en"]
+
+KINDS: Final[tuple[Kind, ...]] = ("problem", "dysfunction", "success", "idea", "other")
+SIGNALS: Final[tuple[Signal, ...]] = ("lead", "at_risk", "reference", "competitor")
+LANGS: Final[tuple[Lang, ...]] = ("fr", "en")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named thing found in an insight (an organisation, a person, a place, a product)."""
+
+    text: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Tags:
+    """What the tagger says about one insight; stored with it."""
+
+    lang: Lang
+    kind: Kind
+    kind_confidence: float
+    signal: Signal | None = None
+    subject: str | None = None
+    entities: tuple[Entity, ...] = field(default_factory=tuple)
+    keywords: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class KnownOrgs:
+    """The workspace's known customers and competitors, fed to the entity ruler ahead of spaCy's NER."""
+
+    customers: tuple[str, ...] = ()
+    competitors: tuple[str, ...] = ()

@@ -1,0 +1,42 @@
+"""Keeps anonymous reporters anonymous: a keyed hash to find "my insights", a sealed id to reach them.
+
+Neither value tells who the reporter is without the secret key (``PEPITES_SECRET_KEY``), which lives
+only in the environment.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+class ReporterVault:
+    """Derives a hashing key and an encryption key from one secret."""
+
+    def __init__(self, secret: str) -> None:
+        if len(secret) < 16:
+            raise ValueError("the secret key must be at least 16 characters long")
+        raw = secret.encode()
+        self._hash_key = hashlib.sha256(b"pepites-reporter-hash\0" + raw).digest()
+        fernet_key = hashlib.sha256(b"pepites-reporter-seal\0" + raw).digest()
+        self._fernet = Fernet(base64.urlsafe_b64encode(fernet_key))
+
+    def hash(self, team_id: str, user_id: str) -> str:
+        """A stable pseudonym for (team, user): the same person always gets the same value."""
+        message = f"{team_id}:{user_id}".encode()
+        return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
+
+    def seal(self, team_id: str, user_id: str) -> str:
+        """Encrypt the reporter's id so the bot alone can DM them later."""
+        return self._fernet.encrypt(f"{team_id}:{user_id}".encode()).decode()
+
+    def unseal(self, token: str) -> tuple[str, str]:
+        """Return (team_id, user_id) from a sealed id; raises ValueError if it was not sealed with this key."""
+        try:
+            team_id, _, user_id = self._fernet.decrypt(token.encode()).decode().partition(":")
+        except InvalidToken as exc:
+            raise ValueError("this reporter id was sealed with another key") from exc
+        return team_id, user_id

@@ -1,0 +1,178 @@
+"""The tables, as SQLAlchemy 2 typed models. Alembic migrations (models/migrations) own the schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Insight sources and statuses, as stored.
+SOURCES = ("command", "modal", "shortcut", "reaction", "import")
+STATUSES = ("open", "acknowledged", "assigned", "resolved", "dismissed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType, datetime: UTCDateTime()}
+
+
+class Workspace(Base):
+    """A Slack workspace (team) and its settings."""
+
+    __tablename__ = "workspace"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Insight(Base):
+    """One report, with where it came from, who reported it (sealed when anonymous) and its tags."""
+
+    __tablename__ = "insight"
+    __table_args__ = (
+        Index("ix_insight_workspace_created", "workspace_id", "created_at"),
+        Index("ix_insight_workspace_status", "workspace_id", "status"),
+        Index("ix_insight_workspace_reporter", "workspace_id", "reporter_hash"),
+        Index("ix_insight_untagged", "tagged_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    # The reporter: in clear only when not anonymous. The keyed hash finds "my insights" and the sealed
+    # id lets the bot DM an anonymous reporter; neither reveals who they are without the secret key.
+    reporter_id: Mapped[str | None] = mapped_column(String(32))
+    reporter_hash: Mapped[str] = mapped_column(String(64))
+    reporter_sealed: Mapped[str | None] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    # Captured from a message: its author, channel, ts and permalink.
+    author_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(Text)
+    customer: Mapped[str | None] = mapped_column(String(255))
+    # Tags (set after the ack by the tagging worker).
+    language: Mapped[str | None] = mapped_column(String(8))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    kind_confidence: Mapped[float | None]
+    kind_set_by: Mapped[str | None] = mapped_column(String(16))  # "model" or "person"
+    signal: Mapped[str | None] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    entities: Mapped[list[Any]] = mapped_column(default=list)
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    tagged_at: Mapped[datetime | None]
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    escalated_at: Mapped[datetime | None]
+    # Where the reporter's confirmation lives, so it can be updated once tagged:
+    # {"response_url": …} for a slash command, {"channel": …, "ts": …} for a DM.
+    confirmation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    workspace: Mapped[Workspace] = relationship()
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        back_populates="insight", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Vote(Base):
+    """One person's escalation or "me too" on an insight; one person counts once per kind."""
+
+    __tablename__ = "vote"
+    __table_args__ = (UniqueConstraint("insight_id", "voter_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    insight_id: Mapped[int] = mapped_column(ForeignKey("insight.id", ondelete="CASCADE"), index=True)
+    voter_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # "escalate" or "me_too"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Theme(Base):
+    """A group of one week's insights of a workspace about the same subject."""
+
+    __tablename__ = "theme"
+    __table_args__ = (Index("ix_theme_workspace_week", "workspace_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    week: Mapped[date]
+    label: Mapped[str] = mapped_column(String(255))
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    centroid: Mapped[list[Any]] = mapped_column(default=list)
+    size: Mapped[int] = mapped_column(default=0)
+    reporters: Mapped[int] = mapped_column(default=0)
+    trend: Mapped[str] = mapped_column(String(16), default="new")
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
+
+
+class StatusChange(Base):
+    """The audit log of an insight's status; kept as long as the insight."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    insight_id: Mapped[int] = mapped_column(ForeignKey("insight.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    insight: Mapped[Insight] = relationship(back_populates="status_changes")
+
+
+class DigestRun(Base):
+    """A claimed digest: the unique (workspace, period start) row makes it exactly once."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("workspace_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    period_start: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
