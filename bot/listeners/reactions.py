@@ -1,0 +1,87 @@
+"""The capture reaction (default :gem:): saves the message it was added to, once, whoever adds it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from bot.capture import CaptureFailed, draft_from, message_key, reporter_fields, store
+from bot.i18n import t
+from bot.ids import MAX_TEXT_LENGTH
+from bot.listeners.shortcuts import send_confirmation
+from bot.services import Services
+from bot.views.safe import from_slack, truncate
+from models.schema import Insight
+
+log = logging.getLogger(__name__)
+
+
+def is_capture_reaction(reaction: str, emoji: str) -> bool:
+    """``gem`` and ``gem::skin-tone-3`` both count."""
+    return reaction.split("::", 1)[0] == emoji
+
+
+def _already_captured(services: Services, key: str) -> bool:
+    with services.sessions.begin() as session:
+        return session.scalar(select(Insight.id).where(Insight.idempotency_key == key)) is not None
+
+
+def reaction_added_callback(
+    services: Services, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Read the message behind the reaction (``reactions.get``) and store it as an insight."""
+    if not is_capture_reaction(str(event.get("reaction", "")), services.settings.capture_emoji):
+        return
+    item = event.get("item") or {}
+    if item.get("type") != "message":
+        return
+    team_id = str(body.get("team_id") or context.team_id or "")
+    channel_id, ts, user_id = str(item["channel"]), str(item["ts"]), str(event["user"])
+    key = message_key(team_id, channel_id, ts)
+    if _already_captured(services, key):
+        return  # someone else saved it first: one insight however many people add the emoji
+    response = client.reactions_get(channel=channel_id, timestamp=ts, full=True)
+    message = response.get("message") or {}
+    text = from_slack(str(message.get("text") or "")).strip()
+    lang = services.lang
+    if not text:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=t(lang, "no_text"))
+        return
+    # A message longer than an insight is kept to its first 4,000 characters; the permalink keeps the rest.
+    draft = draft_from(
+        team_id=team_id,
+        idempotency_key=key,
+        text=truncate(text, MAX_TEXT_LENGTH),
+        source="reaction",
+        channel_id=channel_id,
+        message_ts=ts,
+        author_id=message.get("user") or event.get("item_user"),
+        permalink=message.get("permalink"),
+        **reporter_fields(services.vault, team_id, user_id, anonymous=False),
+    )
+    try:
+        card, created = store(services, draft)
+    except CaptureFailed:
+        _tell(client, channel_id, user_id, t(lang, "store_failed_modal"))
+        raise
+    if created:
+        send_confirmation(services, client, user_id, card, created=True, permalink=None)
+
+
+def _tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+    except SlackApiError as exc:
+        log.warning("could not tell a reporter: %s", exc.response.get("error"))
+
+
+def register(app: App, services: Services) -> None:
+    def on_reaction_added(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        reaction_added_callback(services, event, body, client, context)
+
+    app.event("reaction_added")(on_reaction_added)

@@ -1,0 +1,139 @@
+"""The "Save as insight" message shortcut and the capture modal's submission (also used by ``/insight``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import ids
+from bot.capture import (
+    CaptureFailed,
+    draft_from,
+    message_key,
+    remember_confirmation,
+    reporter_fields,
+    store,
+    text_problem,
+)
+from bot.i18n import t
+from bot.services import Services
+from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
+from bot.views.cards import InsightCard
+from bot.views.confirmation import confirmation_blocks, confirmation_text
+from bot.views.safe import from_slack
+
+log = logging.getLogger(__name__)
+
+
+def save_shortcut_callback(services: Services, ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+    """Open the capture modal prefilled with the message; a message with no text gets a clear notice."""
+    ack()
+    lang = services.lang
+    message = shortcut.get("message") or {}
+    text = from_slack(message.get("text") or "").strip()
+    if not text:
+        client.views_open(trigger_id=shortcut["trigger_id"], view=notice_modal(lang, t(lang, "no_text")))
+        return
+    origin = CaptureOrigin(
+        source="shortcut",
+        channel_id=(shortcut.get("channel") or {}).get("id"),
+        message_ts=message.get("ts") or shortcut.get("message_ts"),
+        author_id=message.get("user"),
+    )
+    client.views_open(trigger_id=shortcut["trigger_id"], view=capture_modal(lang, origin, prefill=text))
+
+
+def _state(view: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
+    return dict((view.get("state") or {}).get("values", {}).get(block_id, {}).get(action_id) or {})
+
+
+def capture_submission_callback(
+    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Validate and store the modal's insight; errors keep the modal open with the text in it."""
+    lang = services.lang
+    text = (_state(view, ids.BLOCK_TEXT, ids.INPUT_TEXT).get("value") or "").strip()
+    problem = text_problem(text)
+    if problem:
+        if problem == "too_long":
+            message = t(lang, "too_long", length=len(text), limit=ids.MAX_TEXT_LENGTH).split(".")[0] + "."
+        else:
+            message = t(lang, "empty_modal")
+        ack(response_action="errors", errors={ids.BLOCK_TEXT: message})
+        return
+    kind = (_state(view, ids.BLOCK_KIND, ids.INPUT_KIND).get("selected_option") or {}).get("value")
+    anonymous = bool(_state(view, ids.BLOCK_ANONYMOUS, ids.INPUT_ANONYMOUS).get("selected_options"))
+    customer = (_state(view, ids.BLOCK_CUSTOMER, ids.INPUT_CUSTOMER).get("value") or "").strip() or None
+    origin = CaptureOrigin.loads(view.get("private_metadata") or "")
+    team_id = (body.get("team") or {}).get("id") or view.get("team_id") or ""
+    user_id = body["user"]["id"]
+    from_message = origin.source == "shortcut" and origin.channel_id and origin.message_ts
+    key = (
+        message_key(team_id, origin.channel_id or "", origin.message_ts or "")
+        if from_message
+        else f"view:{team_id}:{view.get('id')}"
+    )
+    draft = draft_from(
+        team_id=team_id,
+        idempotency_key=key,
+        text=text,
+        source="shortcut" if from_message else "modal",
+        kind=kind,
+        customer=customer,
+        channel_id=origin.channel_id,
+        message_ts=origin.message_ts if from_message else None,
+        author_id=origin.author_id if from_message else None,
+        **reporter_fields(services.vault, team_id, user_id, anonymous),
+    )
+    try:
+        card, created = store(services, draft)
+    except CaptureFailed:
+        ack(response_action="errors", errors={ids.BLOCK_TEXT: t(lang, "store_failed_modal")})
+        return
+    ack()
+    permalink = _permalink(client, origin) if from_message and created else None
+    send_confirmation(services, client, user_id, card, created=created, permalink=permalink)
+
+
+def _permalink(client: WebClient, origin: CaptureOrigin) -> str | None:
+    try:
+        response = client.chat_getPermalink(channel=origin.channel_id or "", message_ts=origin.message_ts or "")
+        return str(response.get("permalink") or "") or None
+    except SlackApiError as exc:
+        log.warning("no permalink for a captured message: %s", exc.response.get("error"))
+        return None
+
+
+def send_confirmation(
+    services: Services, client: WebClient, user_id: str, card: InsightCard, *, created: bool, permalink: str | None
+) -> None:
+    """DM the reporter what was stored (updated once tagged), then queue the tagging."""
+    lang = services.lang
+    where: dict[str, Any] = {}
+    try:
+        response = client.chat_postMessage(
+            channel=user_id,
+            text=confirmation_text(card, lang, again=not created),
+            blocks=[b.to_dict() for b in confirmation_blocks(card, lang, again=not created)],
+        )
+        where = {"channel": response.get("channel"), "ts": response.get("ts")}
+    except SlackApiError as exc:
+        log.warning("could not confirm insight %s to its reporter: %s", card.id, exc.response.get("error"))
+    if created:
+        remember_confirmation(services, card.id, where, permalink)
+        services.tagging.submit(card.id)
+
+
+def register(app: App, services: Services) -> None:
+    def on_save_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+        save_shortcut_callback(services, ack, shortcut, client)
+
+    def on_capture_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        capture_submission_callback(services, ack, body, view, client)
+
+    app.shortcut(ids.SHORTCUT_SAVE)(on_save_shortcut)
+    app.view(ids.VIEW_CAPTURE)(on_capture_submission)

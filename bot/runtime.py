@@ -1,0 +1,92 @@
+"""Builds one process's parts in order: database (migrated), pipelines, tagging worker, client, Bolt app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_bolt import App
+from sqlalchemy import Engine
+
+from bot.app import create_app
+from bot.confirmations import make_web_client, update_confirmation
+from bot.server import WSGIApp, make_wsgi
+from bot.services import Services
+from bot.settings import Settings
+from bot.tagging import TaggingWorker, TextTagger
+from bot.views.cards import InsightCard
+from insights.pipeline import LoadedPipelines, Pipelines
+from insights.types import KnownOrgs
+from models.db import make_engine, make_sessions
+from models.migrate import upgrade
+from models.privacy import ReporterVault
+
+log = logging.getLogger(__name__)
+
+TaggerFactory = Callable[[LoadedPipelines], TextTagger]
+
+
+def default_tagger_factory(settings: Settings) -> TaggerFactory:
+    def make(pipelines: LoadedPipelines) -> TextTagger:
+        from insights.tagger import Tagger
+
+        return Tagger(pipelines, model_dir=settings.model_dir)
+
+    return make
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    services: Services
+    app: App
+    wsgi: WSGIApp
+
+    def start(self) -> None:
+        """Start loading spaCy in the background and the tagging worker; the app answers at once."""
+        self.services.tagging.start()
+
+    def stop(self) -> None:
+        self.services.tagging.stop()
+        self.engine.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    pipelines: Pipelines | None = None,
+    tagger_factory: TaggerFactory | None = None,
+    token_verification: bool = True,
+    migrate: bool = True,
+) -> Runtime:
+    """Everything one process needs; ``settings.require_slack()`` must hold."""
+    settings.require_slack()
+    if migrate:
+        upgrade(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.listener_threads)
+    sessions = make_sessions(engine)
+    client = make_web_client(settings.bot_token, settings.slack_api_url)
+    pipelines = pipelines or Pipelines()
+
+    def notify(card: InsightCard, where: dict[str, object]) -> None:
+        update_confirmation(client, card, settings.language, dict(where))
+
+    tagging = TaggingWorker(
+        sessions,
+        pipelines,
+        tagger_factory or default_tagger_factory(settings),
+        notify,
+        KnownOrgs(customers=settings.known_customers, competitors=settings.known_competitors),
+    )
+    services = Services(
+        settings=settings,
+        sessions=sessions,
+        vault=ReporterVault(settings.secret_key or ""),
+        pipelines=pipelines,
+        tagging=tagging,
+        client=client,
+    )
+    app = create_app(services, token_verification=token_verification)
+    return Runtime(settings=settings, engine=engine, services=services, app=app, wsgi=make_wsgi(app, services))

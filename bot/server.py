@@ -1,0 +1,96 @@
+"""HTTP mode: Bolt behind its WSGI adapter, served by waitress (a production WSGI server), plus /healthz."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from waitress import create_server
+from waitress.server import BaseWSGIServer, MultiSocketServer
+
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def health(services: Services) -> tuple[int, dict[str, Any]]:
+    """200 when the database answers; the NLP state is reported but does not fail the check."""
+    body: dict[str, Any] = {"nlp": services.pipelines.state}
+    try:
+        with services.sessions() as session:
+            session.execute(text("SELECT 1"))
+        body["database"] = "ok"
+        status = 200
+    except SQLAlchemyError:
+        body["database"] = "unreachable"
+        status = 503
+    body["status"] = "ok" if status == 200 else "degraded"
+    return status, body
+
+
+def make_wsgi(app: App, services: Services) -> WSGIApp:
+    """POST /slack/events goes to Bolt; GET /healthz answers for load balancers; anything else is 404."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            status, body = health(services)
+            payload = json.dumps(body).encode()
+            reason = "OK" if status == 200 else "Service Unavailable"
+            start_response(
+                f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+            )
+            return [payload]
+        if path == EVENTS_PATH:
+            return slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+        return [b"Not found"]
+
+    return wsgi
+
+
+class BackgroundServer:
+    """A waitress server in a daemon thread (tests and benchmarks bind port 0 and read ``url``)."""
+
+    def __init__(self, wsgi: WSGIApp, host: str = "127.0.0.1", port: int = 0, threads: int = 16) -> None:
+        self._server: BaseWSGIServer | MultiSocketServer = create_server(
+            wsgi, host=host, port=port, threads=threads, ident="pepites"
+        )
+        self._thread = threading.Thread(target=self._server.run, name="http-server", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(getattr(self._server, "effective_port", 0))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        self._thread.join(timeout=5)
+
+
+def serve(wsgi: WSGIApp, port: int, threads: int, host: str = "0.0.0.0") -> None:
+    """Serve until interrupted."""
+    server = create_server(wsgi, host=host, port=port, threads=threads, ident="pepites")
+    log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
+    server.run()

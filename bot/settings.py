@@ -1,0 +1,105 @@
+"""One settings object, read once from the environment (and an optional ``.env``), validated, typed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.ids import DEFAULT_CAPTURE_EMOJI
+from models.db import DEFAULT_DATABASE_URL
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(ValueError):
+    """A variable is missing or wrong; the message names it."""
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+    if not minimum <= value <= maximum:
+        raise SettingsError(f"{name} must be between {minimum} and {maximum}, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Pépites reads from its environment. Tokens come only from here."""
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    port: int = 3000
+    http_threads: int = 16
+    listener_threads: int = 16
+    capture_emoji: str = DEFAULT_CAPTURE_EMOJI
+    language: str = "fr"
+    known_customers: tuple[str, ...] = ()
+    known_competitors: tuple[str, ...] = ()
+    model_dir: Path = field(default_factory=lambda: Path("var/models"))
+    log_level: str = "INFO"
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check the environment; raise SettingsError naming the wrong variable."""
+        env = os.environ if env is None else env
+        language = env.get("PEPITES_LANGUAGE", "fr").strip().lower() or "fr"
+        if language not in ("fr", "en"):
+            raise SettingsError(f"PEPITES_LANGUAGE must be 'fr' or 'en', not {language!r}")
+        api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+        if not api_url.startswith(("https://", "http://")):
+            raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
+        emoji = env.get("PEPITES_CAPTURE_EMOJI", "").strip().strip(":") or DEFAULT_CAPTURE_EMOJI
+        return cls(
+            bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            secret_key=env.get("PEPITES_SECRET_KEY") or None,
+            port=_int(env, "PORT", 3000, 1, 65535),
+            http_threads=_int(env, "PEPITES_HTTP_THREADS", 16, 1, 256),
+            listener_threads=_int(env, "PEPITES_LISTENER_THREADS", 16, 1, 256),
+            capture_emoji=emoji,
+            language=language,
+            known_customers=_split(env.get("PEPITES_KNOWN_CUSTOMERS")),
+            known_competitors=_split(env.get("PEPITES_KNOWN_COMPETITORS")),
+            model_dir=Path(env.get("PEPITES_MODEL_DIR", "").strip() or "var/models"),
+            log_level=(env.get("PEPITES_LOG_LEVEL", "").strip() or "INFO").upper(),
+        )
+
+    def require_slack(self) -> None:
+        """Fail fast, naming what is missing, before the bot tries to talk to Slack."""
+        missing = []
+        if not self.bot_token:
+            missing.append("SLACK_BOT_TOKEN (the xoxb- bot token from OAuth & Permissions)")
+        if self.socket_mode:
+            if not (self.app_token or "").startswith("xapp-"):
+                raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        elif not self.signing_secret:
+            missing.append("SLACK_SIGNING_SECRET (from Basic Information; needed in HTTP mode)")
+        if not self.secret_key:
+            missing.append("PEPITES_SECRET_KEY (any random string of 16+ characters; seals anonymous reporters)")
+        if missing:
+            raise SettingsError("missing environment variable(s): " + "; ".join(missing))
+        if self.secret_key and len(self.secret_key) < 16:
+            raise SettingsError("PEPITES_SECRET_KEY must be at least 16 characters long")

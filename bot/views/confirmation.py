@@ -1,0 +1,87 @@
+"""The reporter's confirmation: what was stored, its tags once read, and buttons to correct it."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+
+from bot import ids
+from bot.i18n import t
+from bot.views.cards import InsightCard
+from bot.views.safe import quote, safe
+from insights.types import KINDS
+
+
+def kind_option(lang: str, insight_id: int, kind: str) -> Option:
+    return Option(value=f"{insight_id}:{kind}", text=PlainTextObject(text=t(lang, f"kind_{kind}")))
+
+
+def tag_lines(card: InsightCard, lang: str) -> list[str]:
+    """The tags as the reporter reads them, or "reading it…" while the tagger works."""
+    if not card.tagged and card.kind_set_by != "person":
+        return [t(lang, "tagging")]
+    kind = t(lang, f"kind_{card.kind}") if card.kind else t(lang, "kind_pending")
+    confidence = round((card.kind_confidence or 0) * 100)
+    lines = [t(lang, "tags", kind=kind, confidence=confidence, language=card.language or "?")]
+    if card.signal and card.subject:
+        lines.append(t(lang, "signal", signal=t(lang, f"signal_{card.signal}"), subject=safe(card.subject, 200)))
+    if card.keywords:
+        lines.append(t(lang, "keywords", keywords=safe(", ".join(card.keywords[:8]), 500)))
+    return lines
+
+
+def confirmation_blocks(card: InsightCard, lang: str, *, again: bool = False) -> list[Block]:
+    """Blocks for the confirmation (ephemeral reply or DM), with change-kind, anonymous and delete controls."""
+    heading = t(lang, "saved_again" if again else "saved", id=card.id)
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*{heading}*\n{quote(card.text, 2800)}")),
+        ContextBlock(elements=[MarkdownTextObject(text=line) for line in tag_lines(card, lang)]),
+    ]
+    if card.anonymous:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t(lang, "anonymous_note"))]))
+    options = [kind_option(lang, card.id, kind) for kind in KINDS]
+    current = next((o for o in options if card.kind and o.value.endswith(f":{card.kind}")), None)
+    elements: list[StaticSelectElement | ButtonElement] = [
+        StaticSelectElement(
+            action_id=ids.ACTION_CHANGE_KIND,
+            placeholder=PlainTextObject(text=t(lang, "change_kind")),
+            options=options,
+            initial_option=current,
+        )
+    ]
+    if not card.anonymous:
+        elements.append(
+            ButtonElement(action_id=ids.ACTION_MAKE_ANONYMOUS, text=t(lang, "make_anonymous"), value=str(card.id))
+        )
+    elements.append(
+        ButtonElement(
+            action_id=ids.ACTION_DELETE,
+            text=t(lang, "delete"),
+            value=str(card.id),
+            style="danger",
+            confirm=ConfirmObject(
+                title=t(lang, "delete_confirm_title"),
+                text=t(lang, "delete_confirm_text"),
+                confirm=t(lang, "delete_confirm_yes"),
+                deny=t(lang, "cancel"),
+                style="danger",
+            ),
+        )
+    )
+    blocks.append(ActionsBlock(block_id=f"insight-{card.id}", elements=elements))
+    return blocks
+
+
+def confirmation_text(card: InsightCard, lang: str, *, again: bool = False) -> str:
+    """The notification text that goes with the blocks (shown in notifications and by screen readers)."""
+    return t(lang, "saved_again" if again else "saved", id=card.id)

@@ -1,0 +1,44 @@
+"""Short answers: help, "my insights", and errors that hand the person's text back to them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.i18n import t
+from bot.views.cards import InsightCard
+from bot.views.safe import quote, safe
+
+
+def text_blocks(message: str) -> list[Block]:
+    return [SectionBlock(text=MarkdownTextObject(text=message))]
+
+
+def help_blocks(lang: str, capture_emoji: str) -> list[Block]:
+    return text_blocks(t(lang, "help", emoji=safe(capture_emoji, 100)))
+
+
+def error_with_text_blocks(message: str, text: str) -> list[Block]:
+    """An error that shows the person what they typed, so nothing is lost."""
+    return [
+        SectionBlock(text=MarkdownTextObject(text=message)),
+        SectionBlock(text=MarkdownTextObject(text=quote(text, 2900))),
+    ]
+
+
+def mine_blocks(lang: str, cards: Sequence[InsightCard]) -> list[Block]:
+    """The person's latest insights, each with its kind and status."""
+    if not cards:
+        return text_blocks(t(lang, "mine_empty"))
+    blocks: list[Block] = [HeaderBlock(text=t(lang, "mine_title"))]
+    for card in cards:
+        kind = t(lang, f"kind_{card.kind}") if card.kind else t(lang, "kind_pending")
+        status = t(lang, f"status_{card.status}")
+        date = card.created_at.strftime("%Y-%m-%d") if card.created_at else ""
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=f"*#{card.id}* · {kind} · _{status}_\n{quote(card.text, 600)}"))
+        )
+        if date:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=date)]))
+    return blocks[:50]

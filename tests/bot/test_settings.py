@@ -1,0 +1,66 @@
+"""Settings are read once from the environment, and a missing variable is named."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import Settings, SettingsError
+
+
+def test_settings_defaults_need_no_token() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url == "sqlite:///pepites.db"
+    assert settings.port == 3000 and settings.slack_api_url == "https://slack.com/api/"
+    assert settings.capture_emoji == "gem" and settings.language == "fr" and not settings.socket_mode
+
+
+def test_settings_parse_every_variable() -> None:
+    settings = Settings.from_env(
+        {
+            "SLACK_API_URL": "http://127.0.0.1:8000/api",
+            "PORT": "8080",
+            "PEPITES_CAPTURE_EMOJI": ":bulb:",
+            "PEPITES_LANGUAGE": "EN",
+            "PEPITES_KNOWN_CUSTOMERS": "Biocoop, Leroy Merlin,,",
+            "SLACK_APP_TOKEN": "xapp-1",
+        }
+    )
+    assert settings.slack_api_url == "http://127.0.0.1:8000/api/"
+    assert settings.port == 8080 and settings.capture_emoji == "bulb" and settings.language == "en"
+    assert settings.known_customers == ("Biocoop", "Leroy Merlin") and settings.socket_mode
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, "PEPITES_SECRET_KEY"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-wrong", "PEPITES_SECRET_KEY": "k" * 20},
+            "SLACK_APP_TOKEN",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PEPITES_SECRET_KEY": "short"},
+            "PEPITES_SECRET_KEY",
+        ),
+    ],
+)
+def test_settings_missing_variable_is_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env).require_slack()
+
+
+def test_settings_socket_mode_needs_no_signing_secret() -> None:
+    Settings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "PEPITES_SECRET_KEY": "k" * 20}
+    ).require_slack()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PORT", "eighty"), ("PORT", "70000"), ("PEPITES_LANGUAGE", "de"), ("SLACK_API_URL", "slack.com")],
+)
+def test_settings_bad_values_are_refused(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
