@@ -51,6 +51,17 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_revision(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from models.migrate import alembic_config, upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    command.revision(alembic_config(settings.database_url), message=args.message, autogenerate=True)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.export import write_export
     from models.db import make_engine, make_sessions
@@ -126,6 +137,9 @@ def parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply the migrations to DATABASE_URL").set_defaults(func=cmd_db_upgrade)
+    revision = db.add_parser("revision", help="(development) write a migration from the models' changes")
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(func=cmd_db_revision)
     export = sub.add_parser("export", help="all insights of a workspace with tags and status")
     export.add_argument("--workspace", required=True, help="Slack team id, e.g. T0123ABCD")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
