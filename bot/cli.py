@@ -90,10 +90,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
+    from insights.pipeline import Pipelines
     from insights.tag_stream import tag_lines
     from insights.tagger import Tagger
-
-    from insights.pipeline import Pipelines
 
     settings = _settings()
     tagger = Tagger(Pipelines().get(), model_dir=settings.model_dir)
@@ -101,9 +100,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_themes(args: argparse.Namespace) -> int:
-    from insights.theme_stream import themes_lines
-
     from insights.pipeline import Pipelines
+    from insights.theme_stream import themes_lines
 
     summary = open(args.summary, "w", encoding="utf-8") if args.summary else sys.stderr
     try:
@@ -115,7 +113,6 @@ def cmd_themes(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from insights.training import retrain
-
     from models.db import make_engine, make_sessions
     from models.repository import kind_corrections
 

@@ -55,6 +55,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated SQLite database, for tests where the backend is not the point."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db')}/pepites.db"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine

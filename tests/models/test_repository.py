@@ -32,8 +32,15 @@ from models.schema import Insight, StatusChange, Workspace
 VAULT = ReporterVault("a test secret that is long enough")
 
 
-def draft(key: str, text: str = "Le VPN est encore tombé ce matin.", *, team: str = "T1", user: str = "U1",
-          anonymous: bool = False, **extra: object) -> InsightDraft:
+def draft(
+    key: str,
+    text: str = "Le VPN est encore tombé ce matin.",
+    *,
+    team: str = "T1",
+    user: str = "U1",
+    anonymous: bool = False,
+    **extra: object,
+) -> InsightDraft:
     return InsightDraft(
         team_id=team,
         idempotency_key=key,
@@ -110,8 +117,15 @@ def test_repository_reporter_finds_own_anonymous_insights(sessions: sessionmaker
 
 
 def test_repository_tags_saved_but_person_kind_kept(sessions: sessionmaker[Session]) -> None:
-    tags = Tags(lang="fr", kind="problem", kind_confidence=0.8, signal="at_risk", subject="Biocoop",
-                entities=(Entity("Biocoop", "ORG"),), keywords=("vpn", "panne"))
+    tags = Tags(
+        lang="fr",
+        kind="problem",
+        kind_confidence=0.8,
+        signal="at_risk",
+        subject="Biocoop",
+        entities=(Entity("Biocoop", "ORG"),),
+        keywords=("vpn", "panne"),
+    )
     with sessions.begin() as session:
         chosen, _ = add_insight(session, draft("k1", kind="idea"))
         plain, _ = add_insight(session, draft("k2"))
