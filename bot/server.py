@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,7 +12,6 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from waitress import create_server
-from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.services import Services
 
@@ -61,32 +59,6 @@ def make_wsgi(app: App, services: Services) -> WSGIApp:
         return [b"Not found"]
 
     return wsgi
-
-
-class BackgroundServer:
-    """A waitress server in a daemon thread (tests and benchmarks bind port 0 and read ``url``)."""
-
-    def __init__(self, wsgi: WSGIApp, host: str = "127.0.0.1", port: int = 0, threads: int = 16) -> None:
-        self._server: BaseWSGIServer | MultiSocketServer = create_server(
-            wsgi, host=host, port=port, threads=threads, ident="pepites"
-        )
-        self._thread = threading.Thread(target=self._server.run, name="http-server", daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(getattr(self._server, "effective_port", 0))
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> BackgroundServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.close()
-        self._thread.join(timeout=5)
 
 
 def serve(wsgi: WSGIApp, port: int, threads: int, host: str = "0.0.0.0") -> None:

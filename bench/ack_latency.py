@@ -1,0 +1,310 @@
+"""Ack latency of ``/insight <text>``: the real Pépites HTTP app against a bare Bolt app, same load, same run.
+
+    python -m bench.ack_latency [--rate 50] [--duration 60] [--warmup 3] [--only bare|pepites]
+
+Each app runs in its own process (as behind a load balancer: the load generator does not share its GIL),
+behind waitress with the same thread count; the load generator and a fake Slack Web API (for the real
+app's follow-up calls and response URLs) run here. Goals: p99 <= 50 ms, and p50 <= 1.5x the bare app's.
+Exits 1 when a goal is missed or an app could not be measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import logging
+import math
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from bench.loadgen import LoadResult, RequestFactory, run_load
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import FORM, command_form, encode_form, new_trigger_id, signed_headers
+
+SIGNING_SECRET = "bench-signing-secret"
+P99_GOAL_MS = 50.0
+P50_RATIO_GOAL = 1.5
+# What people type after /insight: short, mixed French and English, some naming customers or competitors.
+TEXTS = (
+    "Le client Acme trouve l'export PDF trop lent depuis la dernière mise à jour",
+    "Trois personnes au support m'ont dit que la facturation en ligne plante le lundi matin",
+    "Globex hésite à renouveler, ils trouvent l'offre de Initech moins chère",
+    "La machine à café du 3e est encore en panne, ça fait deux semaines",
+    "Customers keep asking for SSO with Okta before they sign the annual plan",
+    "Bravo à l'équipe onboarding, Umbrella a signé après la démo de jeudi",
+    "Le nouveau formulaire de contact perd les pièces jointes au-delà de 10 Mo",
+    "Hooli wants a reference call with another bank before the pilot",
+    "On perd du temps à recopier les commandes de l'ERP vers le CRM à la main",
+    "Les commerciaux ne savent pas où trouver la dernière grille tarifaire",
+    "Support tickets about password resets doubled since the new login page",
+    "Stark Industries se plaint des délais de livraison en Belgique",
+)
+
+
+@dataclass
+class Measured:
+    """One app's run: its label, the load result, and what the fake Slack saw meanwhile."""
+
+    label: str
+    result: LoadResult | None
+    note: str = ""
+    follow_ups: int = 0
+
+
+def insight_requests(fake: FakeSlack, label: str) -> RequestFactory:
+    """Signed ``/insight <text>`` bodies, each from one of 40 people, with its own trigger id and response URL."""
+
+    def make(i: int) -> tuple[bytes, dict[str, str]]:
+        form = command_form(
+            TEXTS[i % len(TEXTS)],
+            user_id=f"U{1000 + i % 40}",
+            channel_id=f"C{100 + i % 5}",
+            trigger_id=new_trigger_id(),
+            response_url=fake.response_url(f"{label}-{i}"),
+        )
+        body = encode_form(form)
+        return body, {"Content-Type": FORM, **signed_headers(SIGNING_SECRET, body)}
+
+    return make
+
+
+# -- the two apps, each served in a child process ---------------------------------------------------
+
+
+def _serve_bare(config: Mapping[str, str], conn: Connection) -> Callable[[], None]:
+    from bench.bare_bolt import serve_bare_app
+
+    server = serve_bare_app(SIGNING_SECRET, threads=int(config["threads"]), api_url=config["api_url"])
+    conn.send(("ready", server.port))
+    return server.stop
+
+
+def _serve_pepites(config: Mapping[str, str], conn: Connection) -> Callable[[], None]:
+    from bot.runtime import build_runtime
+    from bot.settings import Settings
+    from tests.support.wsgi_server import BackgroundWSGIServer
+
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-bench-pepites",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": config["api_url"],
+        "DATABASE_URL": config["database_url"],
+        "PEPITES_SECRET_KEY": config["secret_key"],
+        "PEPITES_HTTP_THREADS": config["threads"],
+        "PEPITES_LOG_LEVEL": "WARNING",
+    }
+    settings = Settings.from_env(env)
+    runtime = build_runtime(settings)
+    runtime.start()
+    server = BackgroundWSGIServer(runtime.wsgi, threads=settings.http_threads).start()
+    conn.send(("ready", server.port))
+
+    def stop() -> None:
+        server.stop()
+        runtime.stop()
+
+    return stop
+
+
+SERVERS: dict[str, Callable[[Mapping[str, str], Connection], Callable[[], None]]] = {
+    "bare": _serve_bare,
+    "pepites": _serve_pepites,
+}
+
+
+def _child(kind: str, config: dict[str, str], conn: Connection) -> None:
+    """Child process body: serve one app until the parent says stop."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        stop = SERVERS[kind](config, conn)
+    except Exception as exc:  # the parent reports why this app could not be measured
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.recv()
+    stop()
+    conn.send(("stopped", 0))
+
+
+def _get_json(port: int, path: str) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        body = answer.read()
+        try:
+            return answer.status, json.loads(body)
+        except ValueError:
+            return answer.status, None
+    finally:
+        connection.close()
+
+
+def _wait_ready(port: int, timeout: float) -> str:
+    """Wait for /healthz to answer 200 with the NLP loaded (or failed); returns the NLP state seen."""
+    deadline = time.monotonic() + timeout
+    state = "unknown"
+    while time.monotonic() < deadline:
+        try:
+            status, body = _get_json(port, "/healthz")
+        except OSError:
+            status, body = 0, None
+        if status == 200 and isinstance(body, dict):
+            state = str(body.get("nlp", "unknown"))
+            if state in ("ready", "failed", "unknown"):
+                return state
+        time.sleep(0.25)
+    return f"{state} after {timeout:.0f}s"
+
+
+def measure(kind: str, fake: FakeSlack, args: argparse.Namespace, workdir: Path) -> Measured:
+    """Start one app in a child process, warm it up, load it, stop it."""
+    config = {
+        "threads": str(args.threads),
+        "api_url": fake.base_url,
+        "database_url": f"sqlite:///{workdir / f'{kind}.db'}",
+        "secret_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    }
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=_child, args=(kind, config, child), name=f"bench-{kind}", daemon=True)
+    process.start()
+    try:
+        if not parent.poll(args.start_timeout):
+            return Measured(kind, None, f"did not start within {args.start_timeout:.0f}s")
+        status, value = parent.recv()
+        if status != "ready":
+            return Measured(kind, None, str(value))
+        port = int(value)
+        note = ""
+        if kind == "pepites":
+            note = f"nlp {_wait_ready(port, args.start_timeout)} before the load"
+        url = f"http://127.0.0.1:{port}/slack/events"
+        if args.warmup > 0:
+            run_load(insight_requests(fake, f"{kind}-warmup"), url, args.rate, args.warmup, args.concurrency)
+        before = len(fake.calls())
+        result = run_load(insight_requests(fake, kind), url, args.rate, args.duration, args.concurrency)
+        return Measured(kind, result, note, follow_ups=len(fake.calls()) - before)
+    finally:
+        if process.is_alive():
+            parent.send("stop")
+            parent.poll(15)
+        process.join(15)
+        if process.is_alive():
+            process.terminate()
+            process.join(5)
+
+
+# -- report -----------------------------------------------------------------------------------------
+
+
+def _ms(value: float) -> str:
+    return "   n/a" if math.isnan(value) else f"{value:6.1f}"
+
+
+def report(runs: list[Measured], args: argparse.Namespace) -> bool:
+    """Print the table, ratios and goals; True when every goal is met."""
+    print(
+        f"\nack latency of /insight <text>: {args.rate:g} req/s for {args.duration:g}s, open loop, "
+        f"{args.concurrency} keep-alive connections, waitress {args.threads} threads, "
+        f"{os.cpu_count()} CPUs\n"
+    )
+    print(f"{'app':8} {'planned':>7} {'sent':>6} {'2xx':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}  errors")
+    for run in runs:
+        if run.result is None:
+            print(f"{run.label:8} not measured: {run.note}")
+            continue
+        r, p = run.result, run.result.percentiles()
+        errors = ", ".join(f"{k}x{v}" for k, v in sorted(r.errors.items())) or "none"
+        print(
+            f"{run.label:8} {r.planned:7d} {r.sent:6d} {r.ok:6d} {_ms(p['p50'])} {_ms(p['p95'])} "
+            f"{_ms(p['p99'])} {_ms(p['max'])}  {errors}"
+        )
+        if run.note:
+            print(f"{'':8} {run.note}")
+        if run.follow_ups or run.label == "pepites":
+            print(f"{'':8} {run.follow_ups} calls to the fake Slack during the run (follow-ups after the ack)")
+    by_label = {run.label: run.result for run in runs if run.result is not None}
+    bare, real = by_label.get("bare"), by_label.get("pepites")
+    met = all(run.result is not None and not run.result.errors for run in runs)
+    if real is not None:
+        p99 = real.percentiles()["p99"]
+        ok = p99 <= P99_GOAL_MS
+        met &= ok
+        print(f"\ngoal p99 <= {P99_GOAL_MS:g} ms: {'met' if ok else 'MISSED'} ({p99:.1f} ms)")
+    if bare is not None and real is not None:
+        pb, pr = bare.percentiles(), real.percentiles()
+        ratios = {k: pr[k] / pb[k] if pb[k] else math.inf for k in ("p50", "p95", "p99")}
+        print("ratios pepites/bare: " + ", ".join(f"{k} x{v:.2f}" for k, v in ratios.items()))
+        ok = ratios["p50"] <= P50_RATIO_GOAL
+        met &= ok
+        print(f"goal p50 <= {P50_RATIO_GOAL:g}x bare: {'met' if ok else 'MISSED'} (x{ratios['p50']:.2f})")
+    if any(run.result is not None and run.result.errors for run in runs):
+        print("errors during the load: the figures above only count 2xx answers")
+    return met
+
+
+def _save(runs: list[Measured], args: argparse.Namespace, path: Path) -> None:
+    data = {
+        "rate": args.rate,
+        "duration": args.duration,
+        "concurrency": args.concurrency,
+        "threads": args.threads,
+        "cpus": os.cpu_count(),
+        "runs": [
+            {
+                "app": run.label,
+                "note": run.note,
+                "measured": run.result is not None,
+                **(
+                    {
+                        "planned": run.result.planned,
+                        "sent": run.result.sent,
+                        "ok": run.result.ok,
+                        "errors": dict(run.result.errors),
+                        "percentiles_ms": run.result.percentiles(),
+                    }
+                    if run.result is not None
+                    else {}
+                ),
+            }
+            for run in runs
+        ],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark from the command line; 0 when the goals are met."""
+    parser = argparse.ArgumentParser(prog="python -m bench.ack_latency", description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--rate", type=float, default=50.0, help="requests per second (default 50)")
+    parser.add_argument("--duration", type=float, default=60.0, help="measured seconds per app (default 60)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load first (default 3)")
+    parser.add_argument("--concurrency", type=int, default=32, help="load generator connections (default 32)")
+    parser.add_argument("--threads", type=int, default=16, help="waitress threads for both apps (default 16)")
+    parser.add_argument("--only", choices=sorted(SERVERS), help="measure one app only")
+    parser.add_argument("--start-timeout", type=float, default=120.0, help="seconds to wait for an app to start")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (e.g. bench/results/…)")
+    args = parser.parse_args(argv)
+
+    kinds = [args.only] if args.only else ["bare", "pepites"]
+    with tempfile.TemporaryDirectory(prefix="pepites-bench-") as tmp, FakeSlack() as fake:
+        runs = [measure(kind, fake, args, Path(tmp)) for kind in kinds]
+    met = report(runs, args)
+    if args.json:
+        _save(runs, args, args.json)
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,581 @@
+"""A local stand-in for the Slack Web API that records every call, for tests and benchmarks.
+
+Point the app's ``WebClient(base_url=fake.base_url)`` at it. It answers the methods Pépites uses with
+realistic ``{"ok": true, ...}`` payloads, serves response URLs and file upload URLs, and can be told to
+fail (429 with ``Retry-After``, 5xx, a Slack error, a slow answer) a given number of times.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+# Parameters slack_sdk sends as JSON strings inside form bodies; decoded so tests can inspect them.
+JSON_PARAMS = frozenset({"blocks", "view", "attachments", "files", "metadata", "user_auth_blocks"})
+# Methods Slack answers without a token.
+TOKENLESS_PREFIXES = ("oauth.", "openid.", "api.test")
+# Methods that write a message and so need a channel and something to show.
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage"})
+DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 502: "bad_gateway", 503: "service_unavailable"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received: the API method (or "response_url" / "file_upload"), its params, its token."""
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    status: int = 200
+
+
+@dataclass
+class _Fault:
+    status: int
+    error: str | None
+    retry_after: int | None
+    delay: float
+    times: int
+
+
+@dataclass
+class _State:
+    """Everything the fake remembers; guarded by ``FakeSlack._lock``."""
+
+    calls: list[Call] = field(default_factory=list)
+    faults: dict[str, deque[_Fault]] = field(default_factory=dict)
+    dm_channels: dict[str, str] = field(default_factory=dict)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    uploads: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    """A threaded HTTP server on 127.0.0.1 playing the Slack Web API; records calls, injects faults."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T1",
+        team_domain: str = "pepites-test",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        app_id: str = "A0PEPITES",
+    ) -> None:
+        self.team_id = team_id
+        self.team_domain = team_domain
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        # Filled by tests (and by chat.postMessage/update/delete): what reactions.get answers.
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        # Overrides merged into users.info answers, by user id.
+        self.users: dict[str, dict[str, Any]] = {}
+        # usergroups.users.list answers, by user group id.
+        self.usergroups: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._state = _State()
+        self._ts = count(1)
+        self._ids = count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The TCP port the OS chose."""
+        return int(self._server.server_address[1])
+
+    @property
+    def root_url(self) -> str:
+        """``http://127.0.0.1:<port>`` without a trailing slash."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What ``WebClient(base_url=...)`` takes: ``http://127.0.0.1:<port>/api/``."""
+        return f"{self.root_url}/api/"
+
+    def start(self) -> FakeSlack:
+        """Serve in a daemon thread; returns self so ``fake = FakeSlack().start()`` reads well."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving and release the port."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- what tests use -----------------------------------------------------------------------------
+
+    def response_url(self, name: str) -> str:
+        """A response URL served here; POSTs to it are recorded as method "response_url" with ``name``."""
+        return f"{self.root_url}/response/{name}"
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        delay: float = 0,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail (status/error/Retry-After) or answer after ``delay`` s."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if error is None and status != 200:
+            error = DEFAULT_ERRORS.get(status, "fatal_error")
+        fault = _Fault(status=status, error=error, retry_after=retry_after, delay=delay, times=times)
+        with self._lock:
+            self._state.faults.setdefault(method, deque()).append(fault)
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """The calls recorded so far, oldest first, optionally only those of one method."""
+        with self._lock:
+            return [c for c in self._state.calls if method is None or c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until ``count`` calls of ``method`` were recorded; raise AssertionError listing the calls if not."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self._state.calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = ", ".join(c.method for c in self._state.calls) or "nothing"
+                    raise AssertionError(
+                        f"expected {count} call(s) of {method} within {timeout:.1f}s, got {len(found)}; "
+                        f"recorded: {seen}"
+                    )
+                self._changed.wait(remaining)
+
+    def reset(self) -> None:
+        """Forget recorded calls and pending faults (stored messages, users and user groups stay)."""
+        with self._lock:
+            self._state.calls.clear()
+            self._state.faults.clear()
+
+    # -- used by the request handler ----------------------------------------------------------------
+
+    def _record(self, call: Call) -> _Fault | None:
+        """Record a call and pop the fault that applies to it, if any."""
+        with self._changed:
+            queue = self._state.faults.get(call.method)
+            fault = queue[0] if queue else None
+            if fault is not None and queue is not None:
+                fault.times -= 1
+                if fault.times == 0:
+                    queue.popleft()
+            self._state.calls.append(
+                Call(call.method, call.params, call.token, fault.status if fault and fault.error else 200)
+            )
+            self._changed.notify_all()
+            return fault
+
+    def _next_ts(self) -> str:
+        micros = next(self._ts) * 100
+        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):08d}"
+
+    def _permalink(self, channel: str, ts: str) -> str:
+        return f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+    def _dm_channel(self, user_id: str) -> str:
+        with self._lock:
+            channel = self._state.dm_channels.get(user_id)
+            if channel is None:
+                channel = self._state.dm_channels[user_id] = "D" + user_id[1:].rjust(8, "0")
+            return channel
+
+    def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The successful answer Slack would give to ``method`` called with ``params``."""
+        handler = _ANSWERS.get(method)
+        if handler is None:
+            return {"ok": True}
+        return handler(self, params)
+
+
+# -- answers, one function per method ---------------------------------------------------------------
+
+_Answer = dict[str, Any]
+_Answerer = Callable[[], _Answer]
+
+
+def _message(fake: FakeSlack, params: dict[str, Any], channel: str, ts: str) -> _Answer:
+    message: _Answer = {
+        "type": "message",
+        "subtype": "bot_message",
+        "text": params.get("text", ""),
+        "user": fake.bot_user_id,
+        "bot_id": fake.bot_id,
+        "app_id": fake.app_id,
+        "team": fake.team_id,
+        "ts": ts,
+    }
+    for key in ("blocks", "attachments", "thread_ts", "metadata"):
+        if params.get(key) is not None:
+            message[key] = params[key]
+    return message
+
+
+def _channel_of(fake: FakeSlack, params: dict[str, Any]) -> str:
+    channel = str(params["channel"])
+    # Posting to a user id lands in the DM with that user, as on Slack.
+    return fake._dm_channel(channel) if channel.startswith(("U", "W")) else channel
+
+
+def _post_message(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    channel, ts = _channel_of(fake, params), fake._next_ts()
+    message = _message(fake, params, channel, ts)
+    with fake._lock:
+        fake.messages[(channel, ts)] = message
+    return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+
+def _post_ephemeral(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    return {"ok": True, "message_ts": fake._next_ts()}
+
+
+def _schedule_message(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    channel = _channel_of(fake, params)
+    return {
+        "ok": True,
+        "channel": channel,
+        "scheduled_message_id": fake._next_id("Q"),
+        "post_at": int(params.get("post_at", 0)),
+        "message": _message(fake, params, channel, fake._next_ts()),
+    }
+
+
+def _update(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
+    message = _message(fake, params, channel, ts)
+    with fake._lock:
+        fake.messages[(channel, ts)] = {**fake.messages.get((channel, ts), {}), **message}
+    return {"ok": True, "channel": channel, "ts": ts, "text": params.get("text", ""), "message": message}
+
+
+def _delete(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
+    with fake._lock:
+        fake.messages.pop((channel, ts), None)
+    return {"ok": True, "channel": channel, "ts": ts}
+
+
+def _permalink(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    channel, ts = str(params.get("channel", "")), str(params.get("message_ts", ""))
+    return {"ok": True, "channel": channel, "permalink": fake._permalink(channel, ts)}
+
+
+def _view_answer(fake: FakeSlack, params: dict[str, Any], view_id: str, root_id: str | None) -> _Answer:
+    submitted = params.get("view")
+    view: _Answer = dict(submitted) if isinstance(submitted, dict) else {}
+    view.setdefault("type", "modal")
+    view.setdefault("blocks", [])
+    view.setdefault("private_metadata", "")
+    view.setdefault("callback_id", "")
+    view.setdefault("external_id", params.get("external_id", ""))
+    view.update(
+        {
+            "id": view_id,
+            "team_id": fake.team_id,
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{view_id.lower()}",
+            "clear_on_close": bool(view.get("clear_on_close", False)),
+            "notify_on_close": bool(view.get("notify_on_close", False)),
+            "root_view_id": root_id or view_id,
+            "previous_view_id": None,
+            "app_id": fake.app_id,
+            "app_installed_team_id": fake.team_id,
+            "bot_id": fake.bot_id,
+        }
+    )
+    with fake._lock:
+        fake._state.views[view_id] = view
+    return {"ok": True, "view": view}
+
+
+def _views_open(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    return _view_answer(fake, params, fake._next_id("V"), None)
+
+
+def _views_push(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    return _view_answer(fake, params, fake._next_id("V"), None)
+
+
+def _views_update(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    view_id = params.get("view_id")
+    if not view_id and params.get("external_id"):
+        with fake._lock:
+            found = [v for v in fake._state.views.values() if v.get("external_id") == params["external_id"]]
+        view_id = found[-1]["id"] if found else None
+    if not view_id:
+        return {"ok": False, "error": "not_found"}
+    return _view_answer(fake, params, str(view_id), None)
+
+
+def _views_publish(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    answer = _view_answer(fake, params, fake._next_id("V"), None)
+    answer["view"]["type"] = "home"
+    return answer
+
+
+def _reactions_get(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    channel, ts = str(params.get("channel", "")), str(params.get("timestamp", ""))
+    with fake._lock:
+        message = fake.messages.get((channel, ts))
+    if message is None:
+        return {"ok": False, "error": "message_not_found"}
+    message = {"permalink": fake._permalink(channel, ts), **message}
+    return {"ok": True, "type": "message", "channel": channel, "message": message}
+
+
+def _conversations_open(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    users = [u for u in str(params.get("users", "")).split(",") if u]
+    if not users:
+        return {"ok": False, "error": "users_list_not_supplied"}
+    return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": fake._dm_channel(users[0])}}
+
+
+def _users_info(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    user_id = str(params.get("user", ""))
+    if not user_id:
+        return {"ok": False, "error": "user_not_found"}
+    name = f"user_{user_id.lower()}"
+    user: _Answer = {
+        "id": user_id,
+        "team_id": fake.team_id,
+        "name": name,
+        "deleted": False,
+        "real_name": name.replace("_", " ").title(),
+        "tz": "Europe/Paris",
+        "tz_label": "Central European Time",
+        "tz_offset": 3600,
+        "is_admin": False,
+        "is_owner": False,
+        "is_bot": user_id == fake.bot_user_id,
+        "locale": "fr-FR",
+        "profile": {"display_name": name, "real_name": name.replace("_", " ").title(), "team": fake.team_id},
+    }
+    user.update(fake.users.get(user_id, {}))
+    return {"ok": True, "user": user}
+
+
+def _auth_test(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    return {
+        "ok": True,
+        "url": f"https://{fake.team_domain}.slack.com/",
+        "team": "Pépites Test",
+        "user": "pepites",
+        "team_id": fake.team_id,
+        "user_id": fake.bot_user_id,
+        "bot_id": fake.bot_id,
+        "is_enterprise_install": False,
+    }
+
+
+def _usergroup_users(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    group = str(params.get("usergroup", ""))
+    if group not in fake.usergroups:
+        return {"ok": False, "error": "no_such_subteam"}
+    return {"ok": True, "users": list(fake.usergroups[group])}
+
+
+def _upload_url(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    file_id = fake._next_id("F")
+    with fake._lock:
+        fake._state.uploads[file_id] = str(params.get("filename", "file"))
+    return {"ok": True, "upload_url": f"{fake.root_url}/upload/{file_id}", "file_id": file_id}
+
+
+def _complete_upload(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    files = params.get("files")
+    if not isinstance(files, list) or not files:
+        return {"ok": False, "error": "invalid_arguments"}
+    with fake._lock:
+        names = dict(fake._state.uploads)
+    answered = []
+    for item in files:
+        file_id = str(item.get("id", ""))
+        if file_id not in names:
+            return {"ok": False, "error": "file_not_found"}
+        answered.append(
+            {
+                "id": file_id,
+                "name": names[file_id],
+                "title": item.get("title") or names[file_id],
+                "permalink": f"https://{fake.team_domain}.slack.com/files/{fake.bot_user_id}/{file_id}",
+            }
+        )
+    return {"ok": True, "files": answered}
+
+
+_ANSWERS = {
+    "chat.postMessage": _post_message,
+    "chat.postEphemeral": _post_ephemeral,
+    "chat.scheduleMessage": _schedule_message,
+    "chat.update": _update,
+    "chat.delete": _delete,
+    "chat.getPermalink": _permalink,
+    "views.open": _views_open,
+    "views.push": _views_push,
+    "views.update": _views_update,
+    "views.publish": _views_publish,
+    "reactions.get": _reactions_get,
+    "conversations.open": _conversations_open,
+    "users.info": _users_info,
+    "auth.test": _auth_test,
+    "usergroups.users.list": _usergroup_users,
+    "files.getUploadURLExternal": _upload_url,
+    "files.completeUploadExternal": _complete_upload,
+}
+
+
+# -- HTTP plumbing ----------------------------------------------------------------------------------
+
+
+def parse_params(body: bytes, content_type: str, query: str) -> dict[str, Any]:
+    """Params of a Web API request: query string, then a form, JSON or multipart body; JSON strings decoded."""
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    kind = content_type.split(";")[0].strip().lower()
+    if body and kind == "application/json":
+        decoded = json.loads(body)
+        if isinstance(decoded, dict):
+            params.update(decoded)
+    elif body and kind == "multipart/form-data":
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if isinstance(name, str) and isinstance(payload, bytes):
+                params[name] = payload if part.get_filename() else payload.decode("utf-8")
+    elif body:
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    for key in JSON_PARAMS & params.keys():
+        value = params[key]
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            params[key] = json.loads(value)
+    return params
+
+
+def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Stay quiet: tests read calls, not access logs."""
+
+        def do_GET(self) -> None:
+            """Serve GETs like POSTs (slack_sdk always POSTs, but some callers may not)."""
+            self.do_POST()
+
+        def do_POST(self) -> None:
+            """Route /api/<method>, /response/<name> and /upload/<file id>."""
+            url = urlsplit(self.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            content_type = self.headers.get("Content-Type", "application/x-www-form-urlencoded")
+            if url.path.startswith("/api/"):
+                self._api(url.path[len("/api/") :], body, content_type, url.query)
+            elif url.path.startswith("/response/"):
+                params: dict[str, Any] = {"name": url.path[len("/response/") :]}
+                if body:
+                    params.update(json.loads(body))
+                self._serve("response_url", params, None, lambda: {"ok": True})
+            elif url.path.startswith("/upload/"):
+                params = {"file_id": url.path[len("/upload/") :], "length": len(body), "data": body}
+                self._serve("file_upload", params, None, None)
+            else:
+                self._send(404, {"ok": False, "error": "unknown_path"})
+
+        def _api(self, method: str, body: bytes, content_type: str, query: str) -> None:
+            try:
+                params = parse_params(body, content_type, query)
+            except (ValueError, UnicodeDecodeError):
+                self._send(200, {"ok": False, "error": "invalid_form_data"})
+                return
+            token = params.pop("token", None)
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Bearer "):
+                token = auth[len("Bearer ") :]
+            if not token and not auth and not method.startswith(TOKENLESS_PREFIXES):
+                self._serve(method, params, None, lambda: {"ok": False, "error": "not_authed"})
+                return
+            self._serve(method, params, token, lambda: _checked_answer(fake, method, params))
+
+        def _serve(self, method: str, params: dict[str, Any], token: str | None, answer: _Answerer | None) -> None:
+            fault = fake._record(Call(method, params, token))
+            if fault is not None and fault.delay:
+                time.sleep(fault.delay)
+            if fault is not None and fault.error is not None:
+                headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+                self._send(fault.status, {"ok": False, "error": fault.error}, headers)
+            elif answer is None:
+                self._send_raw(200, f"OK - {params.get('length', 0)}".encode(), "text/plain; charset=utf-8", {})
+            else:
+                self._send(200, answer())
+
+        def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            self._send_raw(status, json.dumps(payload).encode(), "application/json; charset=utf-8", headers or {})
+
+        def _send_raw(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def _checked_answer(fake: FakeSlack, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The answer, after the argument checks Slack itself makes on message methods."""
+    if method in MESSAGE_METHODS:
+        if not params.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not (params.get("text") or params.get("blocks") or params.get("attachments")):
+            return {"ok": False, "error": "no_text"}
+    return fake.answer(method, params)
+
+
+@contextmanager
+def running_fake_slack(**kwargs: Any) -> Iterator[FakeSlack]:
+    """Context manager (and pytest fixture body) that serves a FakeSlack for the duration of a test."""
+    with FakeSlack(**kwargs) as fake:
+        yield fake
