@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from insights.types import Tags
+from insights.types import KINDS, Kind, Tags
 from models.schema import Insight, StatusChange, Workspace, utcnow
 
 
@@ -141,10 +141,10 @@ def record_status(session: Session, insight: Insight, to_status: str, by: str | 
     insight.status = to_status
 
 
-def kind_corrections(session: Session) -> list[tuple[str, str]]:
+def kind_corrections(session: Session) -> list[tuple[str, Kind]]:
     """(text, kind) pairs whose kind a person set: the labelled examples made in Slack."""
     statement = select(Insight.text, Insight.kind).where(Insight.kind_set_by == "person", Insight.kind.is_not(None))
-    return [(text, kind) for text, kind in session.execute(statement) if kind]
+    return [(text, cast(Kind, kind)) for text, kind in session.execute(statement) if kind in KINDS]
 
 
 def known_subjects(session: Session, team_id: str, limit: int = 2000) -> list[str]:

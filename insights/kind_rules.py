@@ -1,0 +1,345 @@
+"""Keyword rules for the kind of an insight: cue words per kind, negation, sarcasm, where the proposal sits.
+
+The rules work on the lower-cased, accent-free text with stem patterns (``plant(e|ent|é)``), so they
+need no spaCy call and the classifier that they feed trains in about a second. They give both a
+stand-alone guess (:func:`rule_kind`) and numeric features for the trained model (:func:`kind_features`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from insights.text import clean_slack_text
+from insights.types import Kind
+
+
+@lru_cache(maxsize=8192)
+def normalize(text: str) -> str:
+    """Lower-case, accent-free, Slack-free text that the cue patterns are written for."""
+    text = clean_slack_text(text).lower().replace("’", "'")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _any(*words: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])")
+
+
+PROBLEM = _any(
+    r"en panne",
+    r"pannes?",
+    r"hs",
+    r"plant\w*",
+    r"bugs?",
+    r"bugg\w*",
+    r"erreurs?",
+    r"retards?",
+    r"en retard",
+    r"cass\w*",
+    r"abime\w*",
+    r"defectu\w*",
+    r"reclamations?",
+    r"plaintes?",
+    r"furie\w*",
+    r"furax",
+    r"mecontent\w*",
+    r"bloque\w*",
+    r"impossible",
+    r"perdu\w*",
+    r"coupures?",
+    r"fuites?",
+    r"rupture",
+    r"vide[s]?",
+    r"morte?s?",
+    r"se plaign\w*",
+    r"menace\w*",
+    r"resilie\w*",
+    r"annule\w*",
+    r"tombe\w*",
+    r"ne marche\w* plus",
+    r"recoupe",
+    r"down",
+    r"broken",
+    r"broke",
+    r"crash\w*",
+    r"jams?",
+    r"late",
+    r"delay\w*",
+    r"complain\w*",
+    r"lost",
+    r"stuck",
+    r"outages?",
+    r"fail\w*",
+    r"dead",
+    r"leak\w*",
+    r"burn\w* out",
+    r"exhausted",
+    r"wrong",
+    r"errors?",
+    r"quit",
+    r"damaged",
+    r"defect\w*",
+    r"no access",
+    r"pas acces",
+    r"sans acces",
+    r"sature",
+    r"epuise\w*",
+    r"honte",
+    r"escalated",
+    r"threaten\w*",
+    r"cancel\w*",
+    r"angry",
+    r"furious",
+    r"unhappy",
+)
+DYSFUNCTION = _any(
+    r"ressais\w*",
+    r"deux fois",
+    r"2 fois",
+    r"3 fois",
+    r"trois fois",
+    r"en double",
+    r"a la main",
+    r"manuel\w*",
+    r"personne ne (?:sait|suit|coordonne|previent|consulte|gere|est responsable)",
+    r"personne n'est",
+    r"aucun responsable",
+    r"pas de responsable",
+    r"chacun",
+    r"a sa sauce",
+    r"circuit",
+    r"process\w*",
+    r"procedures?",
+    r"validations?",
+    r"signatures?",
+    r"excel",
+    r"tableur",
+    r"fichiers?",
+    r"copier-coller",
+    r"allers?-retours?",
+    r"par mail",
+    r"ressaisie",
+    r"reunions?",
+    r"formulaires?",
+    r"il faut \w+ (?:tickets?|mails?)",
+    r"twice",
+    r"manually",
+    r"by hand",
+    r"nobody (?:knows|owns|checks|is in charge|triages)",
+    r"no owner",
+    r"spreadsheets?",
+    r"approv\w*",
+    r"sign-?offs?",
+    r"handovers?",
+    r"meetings?",
+    r"paper",
+    r"every \w+ (?:needs|has)",
+    r"double entry",
+    r"bounces?",
+    r"sans suivi",
+    r"aucun suivi",
+    r"no tracking",
+    r"on perd",
+    r"doublons?",
+)
+SUCCESS = _any(
+    r"bravo",
+    r"merci",
+    r"top",
+    r"super",
+    r"genial",
+    r"reussi\w*",
+    r"gagne\w*",
+    r"signe\w*",
+    r"record",
+    r"enfin",
+    r"ravie?s?",
+    r"chapeau",
+    r"grace a",
+    r"felicitations",
+    r"nickel",
+    r"parfait\w*",
+    r"ca marche",
+    r"marche (?:super|tres) bien",
+    r"porte ses fruits",
+    r"adore\w*",
+    r"content\w*",
+    r"satisfait\w*",
+    r"well done",
+    r"great job",
+    r"thanks?",
+    r"thx",
+    r"kudos",
+    r"win",
+    r"won",
+    r"signed",
+    r"happy",
+    r"love[sd]?",
+    r"impressive",
+    r"nailed",
+    r"paying off",
+    r"rock solid",
+    r"awesome",
+    r"big win",
+    r"cleared",
+    r"hit",
+    r"legend",
+    r"👏",
+    r"🎉",
+    r"🙌",
+    r"💪",
+    r"🚀",
+    r"😍",
+    r"👍",
+    r"🍾",
+)
+IDEA = _any(
+    r"et si",
+    r"on pourrait",
+    r"on devrait",
+    r"propos\w*",
+    r"je propose",
+    r"idee",
+    r"suggestion",
+    r"je suggere",
+    r"il faudrait",
+    r"faudrait",
+    r"ce serait bien",
+    r"pourquoi (?:ne |n')?pas",
+    r"pourquoi on ne",
+    r"plutot que",
+    r"ca vaudrait le coup",
+    r"ca vous dirait",
+    r"what if",
+    r"we could",
+    r"we should",
+    r"proposal",
+    r"idea",
+    r"suggest\w*",
+    r"let's",
+    r"how about",
+    r"why don't we",
+    r"could we",
+    r"maybe try",
+    r"it would be (?:great|nice)",
+    r"instead of",
+    r"pourrait",
+    r"devrait",
+    r"proposons",
+    r"testons",
+    r"essayons",
+)
+OTHER = _any(
+    r"quelqu'un",
+    r"qqn",
+    r"qui (?:a|sait|s'occupe|peut|est)",
+    r"anyone",
+    r"anybody",
+    r"does anyone",
+    r"where",
+    r"rappel",
+    r"reminder",
+    r"fyi",
+    r"pour info",
+    r"info",
+    r"c'est quand",
+    r"c'est quoi",
+    r"is the",
+    r"how do i",
+    r"est-ce que",
+    r"can someone",
+)
+# "pas de souci", "aucune erreur", "zero retard", "no issues": a problem word that is denied.
+NEGATED_PROBLEM = re.compile(
+    r"(?<!\w)(?:pas (?:de|d'un|une seule|un seul|une|un)|pas d'|aucune?|zero|0|plus (?:de|d'|aucune?)|sans"
+    r"|no|not a single|zero|without(?: a)?|never had a)\s*(?:\w+\s){0,2}?"
+    r"(?:soucis?|problemes?|pannes?|retards?|erreurs?|bugs?|reclamations?|plaintes?|coupures?|casse|incidents?"
+    r"|issues?|complaints?|downtime|problems?|late|delays?|errors?|tickets?|hitch|alarms? missed|alerte manquee)(?!\w)"
+)
+POSITIVE_OPENER = re.compile(
+    r"^(?:super|genial|trop bien|bravo|parfait|top|ouf|great|wonderful|fantastic|oh fantastic|perfect|nice|love"
+    r" (?:how|that)|bien joue)\b"
+)
+IRONY = re.compile(r"(?<!\w)(?:encore|again|toujours|record battu|very (?:agile|efficient)|truly|🙃|🙄|😑|🤡|💀)(?!\w)")
+QUESTION_END = re.compile(r"\?\s*\W*$")
+HEDGED_TAIL = re.compile(r"(?:peut-etre|un jour|maybe|perhaps)[^.!?]*[.?!]?\s*\W*$")
+
+FEATURE_NAMES = (
+    "problem",
+    "dysfunction",
+    "success",
+    "idea",
+    "other",
+    "negated_problem",
+    "sarcasm",
+    "idea_first",
+    "idea_tail_only",
+    "question",
+    "short",
+    "exclaim",
+)
+
+
+def _count(pattern: re.Pattern[str], text: str) -> int:
+    return len(pattern.findall(text))
+
+
+def cue_counts(text: str) -> dict[str, float]:
+    """Count the cues of each kind in one insight, with negation and sarcasm applied."""
+    t = normalize(text)
+    negated = _count(NEGATED_PROBLEM, t)
+    problem = max(0, _count(PROBLEM, t) - negated)
+    sarcasm = float(bool(POSITIVE_OPENER.search(t) and (IRONY.search(t) or problem)))
+    success = _count(SUCCESS, t) + negated
+    if sarcasm:
+        success = 0
+    # The proposal is the point when it opens the message ("Et si…", "Proposal:", "We could…").
+    first_idea = IDEA.search(t)
+    idea_first = float(first_idea is not None and first_idea.start() <= max(25, len(t) // 3))
+    idea_any = _count(IDEA, t)
+    idea_tail_only = float(idea_any > 0 and not idea_first and bool(HEDGED_TAIL.search(t)))
+    return {
+        "problem": float(problem),
+        "dysfunction": float(_count(DYSFUNCTION, t)),
+        "success": float(success),
+        "idea": float(idea_any),
+        "other": float(_count(OTHER, t)),
+        "negated_problem": float(negated),
+        "sarcasm": sarcasm,
+        "idea_first": idea_first,
+        "idea_tail_only": idea_tail_only,
+        "question": float(bool(QUESTION_END.search(t))),
+        "short": float(len(t.split()) <= 6),
+        "exclaim": float("!" in t),
+    }
+
+
+def kind_features(texts: Iterable[str]) -> NDArray[np.float64]:
+    """One row of rule features per text, squashed to [0, 1) so they sit beside TF-IDF weights."""
+    rows = [[counts[name] for name in FEATURE_NAMES] for counts in map(cue_counts, texts)]
+    arr = np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURE_NAMES))
+    return arr / (1.0 + arr)
+
+
+def rule_kind(text: str) -> tuple[Kind, float]:
+    """The rules' own guess, used when no trained model is available; confidence is deliberately modest."""
+    c = cue_counts(text)
+    if c["sarcasm"]:
+        return ("dysfunction" if c["dysfunction"] > c["problem"] else "problem"), 0.6
+    scores: dict[Kind, float] = {
+        "idea": c["idea"] * 1.5 + c["idea_first"] * 2 - c["idea_tail_only"] * 2,
+        "problem": c["problem"],
+        "dysfunction": c["dysfunction"] * 0.8,
+        "success": c["success"],
+        "other": c["other"] + c["question"],
+    }
+    ranked: Sequence[tuple[Kind, float]] = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top <= 0:
+        return "other", 0.3
+    return best, round(min(0.9, 0.4 + 0.1 * (top - second)), 3)

@@ -1,0 +1,59 @@
+"""End-to-end fixtures: the real app over real HTTP (waitress + Bolt's WSGI adapter), a fake Web API, a real
+database, and the real spaCy pipelines (loaded once per test session)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.runtime import Runtime, build_runtime
+from insights.pipeline import Pipelines
+from tests.bot.conftest import SIGNING_SECRET, make_settings
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import SlackSender
+from tests.support.wsgi_server import BackgroundWSGIServer
+
+
+@pytest.fixture(scope="session")
+def shared_pipelines() -> Pipelines:
+    pipelines = Pipelines()
+    pipelines.start()
+    return pipelines
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@dataclass
+class Pepites:
+    runtime: Runtime
+    server: BackgroundWSGIServer
+    slack: SlackSender
+    fake: FakeSlack
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.runtime.services.sessions
+
+
+def start_pepites(database_url: str, fake: FakeSlack, pipelines: Pipelines, *, migrate: bool = True) -> Pepites:
+    settings = make_settings(database_url, api_url=fake.base_url)
+    runtime = build_runtime(settings, pipelines=pipelines, migrate=migrate)
+    runtime.start()
+    server = BackgroundWSGIServer(runtime.wsgi, threads=8).start()
+    return Pepites(runtime, server, SlackSender(server.events_url, SIGNING_SECRET), fake)
+
+
+@pytest.fixture
+def pepites(database_url: str, fake_slack: FakeSlack, shared_pipelines: Pipelines) -> Iterator[Pepites]:
+    """The whole app on SQLite and on PostgreSQL, tagging with the real pipelines."""
+    app = start_pepites(database_url, fake_slack, shared_pipelines)
+    yield app
+    app.server.stop()
+    app.runtime.stop()

@@ -1,0 +1,37 @@
+"""Fixtures for the tagging tests: the real spaCy pipelines and the default model, loaded once."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from insights.english import blank_english
+from insights.model import TaggingModel
+from insights.pipeline import LoadedPipelines, load_pipelines
+from insights.tagger import Tagger
+from insights.training import default_model
+
+
+@pytest.fixture(scope="session")
+def pipelines() -> LoadedPipelines:
+    return load_pipelines()
+
+
+@pytest.fixture(scope="session")
+def model() -> TaggingModel:
+    return default_model()
+
+
+@pytest.fixture(scope="session")
+def tagger(pipelines: LoadedPipelines, model: TaggingModel) -> Tagger:
+    return Tagger(pipelines, model=model)
+
+
+@pytest.fixture(scope="session")
+def fr(pipelines: LoadedPipelines) -> Language:
+    return pipelines.fr
+
+
+@pytest.fixture(scope="session")
+def en_blank() -> Language:
+    return blank_english()

@@ -1,0 +1,58 @@
+"""Themes from precomputed lemmas: no spaCy, large weeks through the sampled path."""
+
+from __future__ import annotations
+
+import random
+
+from insights.grouping import SAMPLE_SIZE
+from insights.themes import cluster_lemmas
+
+SUBJECTS = {
+    "vpn": ["vpn", "panne", "connexion", "serveur", "outage", "connect", "remote", "token"],
+    "coffee": ["café", "machine", "coffee", "fuite", "réparateur", "cuisine", "capsule", "broken"],
+    "late": ["livraison", "retard", "transporteur", "colis", "delivery", "late", "carrier", "client"],
+}
+
+
+def _week(per_subject: int, seed: int = 1) -> tuple[list[str], list[tuple[str, ...]], list[str]]:
+    rng = random.Random(seed)
+    ids, lemmas, gold = [], [], []
+    for subject, words in SUBJECTS.items():
+        for i in range(per_subject):
+            ids.append(f"{subject}-{i}")
+            lemmas.append(tuple(rng.sample(words, 4)))
+            gold.append(subject)
+    return ids, lemmas, gold
+
+
+def test_themes_lemmas_find_subjects_without_spacy() -> None:
+    ids, lemmas, gold = _week(5)
+    themes = cluster_lemmas(ids, lemmas)
+    assert sorted(t.size for t in themes) == [5, 5, 5]
+    for theme in themes:
+        assert len({member.split("-")[0] for member in theme.member_ids}) == 1
+
+
+def test_themes_lemmas_large_week_is_sampled_and_everyone_assigned() -> None:
+    ids, lemmas, gold = _week(SAMPLE_SIZE // 2)  # 3 × 2,000 insights: above the sample size
+    themes = cluster_lemmas(ids, lemmas)
+    assert sum(t.size for t in themes) == len(ids)
+    biggest = sorted(themes, key=lambda t: -t.size)[:3]
+    assert sum(t.size for t in biggest) >= 0.95 * len(ids)
+    for theme in biggest:
+        subjects = [member.split("-")[0] for member in theme.member_ids]
+        assert max(subjects.count(s) for s in SUBJECTS) >= 0.95 * len(subjects)
+
+
+def test_themes_lemmas_are_deterministic() -> None:
+    ids, lemmas, _ = _week(6)
+    assert cluster_lemmas(ids, lemmas) == cluster_lemmas(ids, lemmas)
+
+
+def test_themes_lemmas_biggest_theme_comes_first_and_keys_are_unique() -> None:
+    ids, lemmas, _ = _week(4)
+    ids.append("extra")
+    lemmas.append(("vpn", "panne", "serveur"))
+    themes = cluster_lemmas(ids, lemmas)
+    assert themes[0].size == 5
+    assert len({t.key for t in themes}) == len(themes)
