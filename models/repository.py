@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -85,17 +85,30 @@ def get_insight(session: Session, team_id: str, insight_id: int) -> Insight | No
 
 
 def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
-    """Store the tagger's output; a kind chosen by a person is kept."""
-    insight.language = tags.lang
-    if insight.kind_set_by != "person":
-        insight.kind = tags.kind
-        insight.kind_confidence = tags.kind_confidence
-        insight.kind_set_by = "model"
-    insight.signal = tags.signal
-    insight.subject = tags.subject
-    insight.entities = [{"text": e.text, "label": e.label} for e in tags.entities]
-    insight.keywords = list(tags.keywords)
-    insight.tagged_at = utcnow()
+    """Store the tagger's output; a kind chosen by a person is kept, even one chosen while tagging ran.
+
+    Two conditional UPDATEs rather than read-modify-write, so a correction committed between the tagger's
+    read and its write is never overwritten (no lost update, on SQLite and PostgreSQL alike).
+    """
+    session.flush()
+    session.execute(
+        update(Insight)
+        .where(Insight.id == insight.id)
+        .values(
+            language=tags.lang,
+            signal=tags.signal,
+            subject=tags.subject,
+            entities=[{"text": e.text, "label": e.label} for e in tags.entities],
+            keywords=list(tags.keywords),
+            tagged_at=utcnow(),
+        )
+    )
+    session.execute(
+        update(Insight)
+        .where(Insight.id == insight.id, or_(Insight.kind_set_by.is_(None), Insight.kind_set_by != "person"))
+        .values(kind=tags.kind, kind_confidence=tags.kind_confidence, kind_set_by="model")
+    )
+    session.refresh(insight)
 
 
 def untagged_insight_ids(session: Session, limit: int = 500) -> list[int]:
