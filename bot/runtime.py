@@ -1,9 +1,8 @@
-"""Builds one process's parts in order: database (migrated), pipelines, tagging worker, client, Bolt app."""
+"""Builds one process's parts in order: database (migrated), tagging process and worker, client, Bolt app."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -14,26 +13,15 @@ from bot.confirmations import make_web_client, update_confirmation
 from bot.server import WSGIApp, make_wsgi
 from bot.services import Services
 from bot.settings import Settings
-from bot.tagging import TaggingWorker, TextTagger
+from bot.tagger_process import SubprocessTagger
+from bot.tagging import BatchTagger, TaggingWorker
 from bot.views.cards import InsightCard
-from insights.pipeline import LoadedPipelines, Pipelines
 from insights.types import KnownOrgs
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
 from models.privacy import ReporterVault
 
 log = logging.getLogger(__name__)
-
-TaggerFactory = Callable[[LoadedPipelines], TextTagger]
-
-
-def default_tagger_factory(settings: Settings) -> TaggerFactory:
-    def make(pipelines: LoadedPipelines) -> TextTagger:
-        from insights.tagger import Tagger
-
-        return Tagger(pipelines, model_dir=settings.model_dir)
-
-    return make
 
 
 @dataclass
@@ -44,20 +32,23 @@ class Runtime:
     app: App
     wsgi: WSGIApp
 
+    owns_tagger: bool = True
+
     def start(self) -> None:
-        """Start loading spaCy in the background and the tagging worker; the app answers at once."""
+        """Start the tagging process (it loads spaCy in the background) and worker; the app answers at once."""
         self.services.tagging.start()
 
     def stop(self) -> None:
         self.services.tagging.stop()
+        if self.owns_tagger:
+            self.services.tagging.tagger.stop()
         self.engine.dispose()
 
 
 def build_runtime(
     settings: Settings,
     *,
-    pipelines: Pipelines | None = None,
-    tagger_factory: TaggerFactory | None = None,
+    tagger: BatchTagger | None = None,
     token_verification: bool = True,
     migrate: bool = True,
 ) -> Runtime:
@@ -68,15 +59,15 @@ def build_runtime(
     engine = make_engine(settings.database_url, pool_size=settings.listener_threads)
     sessions = make_sessions(engine)
     client = make_web_client(settings.bot_token, settings.slack_api_url)
-    pipelines = pipelines or Pipelines()
+    owns_tagger = tagger is None
+    tagger = tagger or SubprocessTagger(settings.model_dir)
 
     def notify(card: InsightCard, where: dict[str, object]) -> None:
         update_confirmation(client, card, settings.language, dict(where))
 
     tagging = TaggingWorker(
         sessions,
-        pipelines,
-        tagger_factory or default_tagger_factory(settings),
+        tagger,
         notify,
         KnownOrgs(customers=settings.known_customers, competitors=settings.known_competitors),
     )
@@ -84,9 +75,15 @@ def build_runtime(
         settings=settings,
         sessions=sessions,
         vault=ReporterVault(settings.secret_key or ""),
-        pipelines=pipelines,
         tagging=tagging,
         client=client,
     )
     app = create_app(services, token_verification=token_verification)
-    return Runtime(settings=settings, engine=engine, services=services, app=app, wsgi=make_wsgi(app, services))
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        services=services,
+        app=app,
+        wsgi=make_wsgi(app, services),
+        owns_tagger=owns_tagger,
+    )

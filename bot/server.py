@@ -26,7 +26,7 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 def health(services: Services) -> tuple[int, dict[str, Any]]:
     """200 when the database answers; the NLP state is reported but does not fail the check."""
-    body: dict[str, Any] = {"nlp": services.pipelines.state}
+    body: dict[str, Any] = {"nlp": services.tagging.tagger.state}
     try:
         with services.sessions() as session:
             session.execute(text("SELECT 1"))

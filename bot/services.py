@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from bot.tagging import TaggingWorker
-from insights.pipeline import Pipelines
 from models.privacy import ReporterVault
 
 
@@ -18,7 +17,6 @@ class Services:
     settings: Settings
     sessions: sessionmaker[Session]
     vault: ReporterVault
-    pipelines: Pipelines
     tagging: TaggingWorker
     client: WebClient
 

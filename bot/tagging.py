@@ -1,7 +1,9 @@
-"""Tags insights after the ack, in a worker thread, and updates the reporter's confirmation.
+"""Tags insights after the ack, in batches, and updates each reporter's confirmation.
 
 The database is the queue of record: an insight is stored before the ack with ``tagged_at`` empty, and
 the worker also sweeps for such rows at start and every minute, so a crash or a restart loses nothing.
+The NLP itself runs wherever the given tagger runs (a child process in production, see
+:mod:`bot.tagger_process`); confirmations are posted by a small pool so a slow Slack never holds tagging.
 """
 
 from __future__ import annotations
@@ -9,49 +11,58 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.views.cards import InsightCard
-from insights.pipeline import LoadedPipelines, Pipelines
 from insights.types import KnownOrgs, Tags
 from models.repository import known_subjects, save_tags, untagged_insight_ids
-from models.schema import Insight
+from models.schema import Insight, Workspace
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60.0
+BATCH_SIZE = 64
 
 
-class TextTagger(Protocol):
-    def tag(self, text: str, known: KnownOrgs = ...) -> Tags: ...
+class BatchTagger(Protocol):
+    @property
+    def state(self) -> str: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def tag_many(self, texts: Sequence[str], known: KnownOrgs = ...) -> list[Tags]: ...
 
 
 Notify = Callable[[InsightCard, dict[str, object]], None]
 
 
 class TaggingWorker:
-    """One thread that tags queued insights in order; spaCy gains nothing from more threads (the GIL)."""
+    """One thread that drains the queue in batches and saves the tags; spaCy runs behind ``tagger``."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        pipelines: Pipelines,
-        make_tagger: Callable[[LoadedPipelines], TextTagger],
+        tagger: BatchTagger,
         notify: Notify,
         known: KnownOrgs | None = None,
+        notify_threads: int = 4,
     ) -> None:
         self._sessions = sessions
-        self._pipelines = pipelines
-        self._make_tagger = make_tagger
+        self.tagger = tagger
         self._notify = notify
         self._known = known or KnownOrgs()
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._tagger: TextTagger | None = None
+        self._notifier = ThreadPoolExecutor(max_workers=notify_threads, thread_name_prefix="confirm")
         self._idle = threading.Condition()
         self._pending = 0
 
@@ -63,7 +74,7 @@ class TaggingWorker:
 
     def start(self) -> None:
         if self._thread is None:
-            self._pipelines.start()
+            self.tagger.start()
             self._thread = threading.Thread(target=self._run, name="tagging-worker", daemon=True)
             self._thread.start()
 
@@ -72,9 +83,10 @@ class TaggingWorker:
             self._queue.put(None)
             self._thread.join(timeout)
             self._thread = None
+        self._notifier.shutdown(wait=True, cancel_futures=False)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
-        """Block until everything submitted so far is tagged (tests and the demo use it)."""
+        """Block until everything submitted so far is tagged (the demo and benchmarks use it)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
@@ -82,20 +94,28 @@ class TaggingWorker:
         self._sweep()
         while True:
             try:
-                item = self._queue.get(timeout=SWEEP_SECONDS)
+                first = self._queue.get(timeout=SWEEP_SECONDS)
             except queue.Empty:
                 self._sweep()
                 continue
-            if item is None:
-                return
+            batch = [first]
+            while len(batch) < BATCH_SIZE:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stopping = None in batch
+            ids = [i for i in batch if i is not None]
             try:
-                self.tag_one(item)
-            except Exception:  # noqa: BLE001 - one bad insight must not stop the worker
-                log.exception("tagging insight %s failed", item)
+                self.tag_batch(ids)
+            except Exception:  # noqa: BLE001 - the rows stay untagged and the next sweep retries them
+                log.exception("tagging a batch of %d insight(s) failed", len(ids))
             finally:
                 with self._idle:
-                    self._pending -= 1
+                    self._pending -= len(ids)
                     self._idle.notify_all()
+            if stopping:
+                return
 
     def _sweep(self) -> None:
         try:
@@ -107,36 +127,39 @@ class TaggingWorker:
         for insight_id in ids:
             self.submit(insight_id)
 
-    def tagger(self) -> TextTagger:
-        if self._tagger is None:
-            self._tagger = self._make_tagger(self._pipelines.get())
-        return self._tagger
+    def tag_batch(self, insight_ids: Sequence[int]) -> list[InsightCard]:
+        """Tag stored insights, save the tags, then update each reporter's confirmation."""
+        by_team: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        with self._sessions.begin() as session:
+            rows = session.execute(
+                select(Insight.id, Insight.text, Workspace.team_id)
+                .join(Workspace)
+                .where(Insight.id.in_(list(insight_ids)), Insight.tagged_at.is_(None))
+            )
+            for insight_id, text, team_id in rows:
+                by_team[team_id].append((insight_id, text))
+            subjects = {team: tuple(known_subjects(session, team)) for team in by_team}
+        tagged: dict[int, Tags] = {}
+        for team, items in by_team.items():
+            known = KnownOrgs(customers=self._known.customers + subjects[team], competitors=self._known.competitors)
+            for (insight_id, _), tags in zip(items, self.tagger.tag_many([t for _, t in items], known), strict=True):
+                tagged[insight_id] = tags
+        cards: list[tuple[InsightCard, dict[str, object]]] = []
+        with self._sessions.begin() as session:
+            for insight_id, tags in tagged.items():
+                insight = session.get(Insight, insight_id)
+                if insight is None:  # deleted while it was being read
+                    continue
+                save_tags(session, insight, tags)
+                cards.append((InsightCard.of(insight), dict(insight.confirmation or {})))
+        for card, where in cards:
+            log.info("insight %s tagged: %s, signal %s", card.id, card.kind, card.signal)
+            if where:
+                self._notifier.submit(self._notify_safely, card, where)
+        return [card for card, _ in cards]
 
-    def tag_one(self, insight_id: int) -> InsightCard | None:
-        """Tag one stored insight, save the tags, then update the reporter's confirmation."""
-        tagger = self.tagger()
-        with self._sessions.begin() as session:
-            insight = session.get(Insight, insight_id)
-            if insight is None or insight.tagged_at is not None:
-                return None
-            team_id = insight.workspace.team_id
-            subjects = tuple(known_subjects(session, team_id))
-            text = insight.text
-        known = KnownOrgs(
-            customers=self._known.customers + subjects,
-            competitors=self._known.competitors,
-        )
-        tags = tagger.tag(text, known)
-        with self._sessions.begin() as session:
-            insight = session.get(Insight, insight_id)
-            if insight is None:  # deleted while it was being read
-                return None
-            save_tags(session, insight, tags)
-            card = InsightCard.of(insight)
-            where = dict(insight.confirmation or {})
-        log.info(
-            "insight %s tagged: %s (%.2f), signal %s", insight_id, card.kind, card.kind_confidence or 0, card.signal
-        )
-        if where:
+    def _notify_safely(self, card: InsightCard, where: dict[str, object]) -> None:
+        try:
             self._notify(card, where)
-        return card
+        except Exception:  # noqa: BLE001 - a failed update must not stop the pool
+            log.exception("updating the confirmation of insight %s failed", card.id)

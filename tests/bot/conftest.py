@@ -9,7 +9,6 @@ import pytest
 from bot.runtime import Runtime, build_runtime
 from bot.services import Services
 from bot.settings import Settings
-from insights.pipeline import Pipelines
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -28,8 +27,8 @@ def make_settings(database_url: str, api_url: str = "http://127.0.0.1:9/api/") -
 
 @pytest.fixture
 def runtime(sqlite_url: str) -> Iterator[Runtime]:
-    """A runtime whose pipelines are never loaded (these tests do not tag)."""
-    built = build_runtime(make_settings(sqlite_url), pipelines=Pipelines(), token_verification=False)
+    """A runtime whose tagging process is never started (these tests do not tag)."""
+    built = build_runtime(make_settings(sqlite_url), token_verification=False)
     yield built
     built.stop()
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.runtime import Runtime, build_runtime
-from insights.pipeline import Pipelines
+from bot.tagger_process import SubprocessTagger
 from tests.bot.conftest import SIGNING_SECRET, make_settings
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import SlackSender
@@ -18,10 +18,12 @@ from tests.support.wsgi_server import BackgroundWSGIServer
 
 
 @pytest.fixture(scope="session")
-def shared_pipelines() -> Pipelines:
-    pipelines = Pipelines()
-    pipelines.start()
-    return pipelines
+def shared_tagger() -> Iterator[SubprocessTagger]:
+    """The production tagging process (real spaCy pipelines), started once for the whole session."""
+    tagger = SubprocessTagger()
+    tagger.start()
+    yield tagger
+    tagger.stop()
 
 
 @pytest.fixture
@@ -42,18 +44,20 @@ class Pepites:
         return self.runtime.services.sessions
 
 
-def start_pepites(database_url: str, fake: FakeSlack, pipelines: Pipelines, *, migrate: bool = True) -> Pepites:
+def start_pepites(
+    database_url: str, fake: FakeSlack, tagger: SubprocessTagger | None, *, migrate: bool = True
+) -> Pepites:
     settings = make_settings(database_url, api_url=fake.base_url)
-    runtime = build_runtime(settings, pipelines=pipelines, migrate=migrate)
+    runtime = build_runtime(settings, tagger=tagger, migrate=migrate)
     runtime.start()
     server = BackgroundWSGIServer(runtime.wsgi, threads=8).start()
     return Pepites(runtime, server, SlackSender(server.events_url, SIGNING_SECRET), fake)
 
 
 @pytest.fixture
-def pepites(database_url: str, fake_slack: FakeSlack, shared_pipelines: Pipelines) -> Iterator[Pepites]:
+def pepites(database_url: str, fake_slack: FakeSlack, shared_tagger: SubprocessTagger) -> Iterator[Pepites]:
     """The whole app on SQLite and on PostgreSQL, tagging with the real pipelines."""
-    app = start_pepites(database_url, fake_slack, shared_pipelines)
+    app = start_pepites(database_url, fake_slack, shared_tagger)
     yield app
     app.server.stop()
     app.runtime.stop()

@@ -76,9 +76,9 @@ def test_command_mine_lists_my_insights_only(pepites: Pepites) -> None:
 
 
 def test_command_database_down_tells_the_person_and_keeps_the_text(
-    fake_slack: FakeSlack, shared_pipelines: object
+    fake_slack: FakeSlack, shared_tagger: object
 ) -> None:
-    app = start_pepites("postgresql://postgres@127.0.0.1:1/none", fake_slack, shared_pipelines, migrate=False)  # type: ignore[arg-type]
+    app = start_pepites("postgresql://postgres@127.0.0.1:1/none", fake_slack, shared_tagger, migrate=False)  # type: ignore[arg-type]
     try:
         started = time.perf_counter()
         response = app.slack.command(VPN)

@@ -6,7 +6,6 @@ import json
 import time
 import urllib.request
 
-from insights.pipeline import Pipelines
 from tests.e2e.conftest import Pepites, start_pepites
 from tests.e2e.helpers import blocks_text, stored
 from tests.support.fake_slack import FakeSlack
@@ -73,15 +72,14 @@ def test_requests_healthz_reports_database_and_nlp(pepites: Pepites) -> None:
 
 
 def test_requests_first_ack_does_not_wait_for_the_model(sqlite_url: str, fake_slack: FakeSlack) -> None:
-    fresh = Pipelines()  # a cold process: the model is not loaded yet
     started = time.perf_counter()
-    app = start_pepites(sqlite_url, fake_slack, fresh)
+    app = start_pepites(sqlite_url, fake_slack, None)  # its own tagging process, cold
     try:
         response = app.slack.command(TEXT, response_url=fake_slack.response_url("cold"))
         elapsed = time.perf_counter() - started
         assert response.status == 200 and "Pépite n°1" in blocks_text(response.json())
         assert elapsed < 2.0, f"first answer took {elapsed:.2f} s after start"
-        assert fresh.state == "loading"
+        assert app.runtime.services.tagging.tagger.state == "loading"
         # …and the tags still arrive once the model is there.
         fake_slack.wait_for("response_url", timeout=90)
     finally:
