@@ -176,7 +176,7 @@ def measure(kind: str, fake: FakeSlack, args: argparse.Namespace, workdir: Path)
     }
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    process = context.Process(target=_child, args=(kind, config, child), name=f"bench-{kind}", daemon=True)
+    process = context.Process(target=_child, args=(kind, config, child), name=f"bench-{kind}", daemon=False)
     process.start()
     try:
         if not parent.poll(args.start_timeout):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -23,10 +24,13 @@ log = logging.getLogger(__name__)
 State = Literal["idle", "loading", "ready", "failed"]
 START_TIMEOUT_SECONDS = 180.0
 BATCH_TIMEOUT_SECONDS = 120.0
+NICENESS = 10
 
 
 def _child(connection: Connection, model_dir: str | None) -> None:
     """The child's loop: load once, say ready, then tag every batch it is sent until told to stop."""
+    # Tags can wait a few milliseconds; acks cannot: on a busy machine the web process gets the CPU first.
+    os.nice(NICENESS)
     from insights.pipeline import load_pipelines
     from insights.tagger import Tagger
 
