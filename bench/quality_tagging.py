@@ -28,6 +28,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from insights.language import detect_language
 from insights.pipeline import LoadedPipelines, load_pipelines
 from insights.tagger import Tagger
 from insights.text import clean_slack_text
@@ -132,6 +133,10 @@ def main() -> int:
     print(f"{'metric':<28}{'tagger':>8}{'baseline':>10}  target")
     lang_base = accuracy_score(langs, lingua_only([e.text for e in dev]))
     print(f"{'language accuracy':<28}{accuracy_score(langs, detected):>8.3f}{lang_base:>10.3f}  (lingua alone)")
+    # The same rows cut to their first three words: what a terse Slack message gives the detector.
+    short = [" ".join(clean_slack_text(e.text).split()[:3]) for e in dev]
+    short_acc = accuracy_score(langs, [detect_language(t) for t in short])
+    print(f"{'language, first 3 words':<28}{short_acc:>8.3f}{accuracy_score(langs, lingua_only(short)):>10.3f}")
     print(
         f"{'kind accuracy':<28}{accuracy_score(gold_kind, p['kind']):>8.3f}"
         f"{accuracy_score(gold_kind, p['b_kind']):>10.3f}"

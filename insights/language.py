@@ -11,7 +11,8 @@ from insights.types import Lang
 
 DEFAULT_LANG: Lang = "fr"  # the company speaks French first
 
-# Words that are frequent in one language and (almost) never words of the other; accents aside.
+# Words that are frequent in one language and (almost) never words of the other; accents aside. The
+# English "a" is left out: it is also the French "a" (has).
 _FRENCH = frozenset(
     "le la les un une des du de au aux et est sont ou où qui que quoi quand avec pour sur dans par pas plus "
     "ne ça ce cette ces mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs je tu il elle nous vous "
@@ -22,7 +23,7 @@ _FRENCH = frozenset(
     "semaine demain hier aujourd'hui".split()
 )
 _ENGLISH = frozenset(
-    "the a an and is are was were be been has have had do does did not no to of in on at for with from by "
+    "the an and is are was were be been has have had do does did not no to of in on at for with from by "
     "this that these those it its they their them we our us you your he she his her who what when where "
     "why how which there here just still again already never nobody anyone everyone every all some any "
     "but so because if can could would should will won't don't can't isn't doesn't didn't we're it's "
@@ -80,6 +81,8 @@ def detect_plain_language(plain: str) -> Lang:
 
     confidences = {c.language: c.value for c in _lingua().compute_language_confidence_values(plain)}
     p_en = confidences.get(Language.ENGLISH, 0.0)
-    # Blend the statistical guess with the word votes, and lean French when it is close.
-    score = (p_en - 0.5) * 4 + (en_votes - fr_votes) * 0.5
+    # Blend the statistical guess with the word votes, and lean French when it is close. On a few words
+    # the letter statistics are thin, so each function word weighs more.
+    vote_weight = 1.0 if len(_WORD.findall(plain)) < 6 else 0.5
+    score = (p_en - 0.5) * 4 + (en_votes - fr_votes) * vote_weight
     return "en" if score > 0.3 else "fr"
