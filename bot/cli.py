@@ -122,7 +122,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         corrections = kind_corrections(session)
     engine.dispose()
     report = retrain(corrections, settings.model_dir)
-    print(report)
+    print(f"{report.corrections} correction(s) made in Slack, {report.train_examples} training example(s)")
+    if report.held_out:
+        print(
+            f"kind accuracy on {report.held_out} held-out correction(s): current model {report.old_score:.3f}, "
+            f"retrained model {report.new_score:.3f}"
+        )
+    if report.kept:
+        print(f"kept the retrained model in {settings.model_dir}; restart `pepites run` to use it")
+    else:
+        print("kept the current model (the retrained one did not score better, or there were too few corrections)")
     return 0
 
 

@@ -76,3 +76,35 @@ def test_cli_demo_prints_tagged_insights_and_themes(capsys: pytest.CaptureFixtur
     assert out.count("Kind:") == 20
     assert "Customer signal: reference customer — Biocoop" in out
     assert "This week's themes" in out
+
+
+def test_cli_train_reports_what_it_kept(
+    sqlite_url: str,
+    tmp_path: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from models.db import make_engine
+    from models.repository import set_kind
+
+    engine = make_engine(sqlite_url)
+    texts = [
+        ("On pourrait filmer les sessions d'accueil.", "idea"),
+        ("Le badge du parking ne marche plus depuis lundi.", "problem"),
+        ("Il faut trois validations pour commander un câble.", "dysfunction"),
+        ("Bravo à l'équipe support pour la migration sans coupure.", "success"),
+    ] * 3
+    with make_sessions(engine).begin() as session:
+        for n, (text, kind) in enumerate(texts):
+            insight, _ = add_insight(
+                session,
+                InsightDraft(team_id="T1", idempotency_key=f"t{n}", text=text, source="command", reporter_hash="h"),
+            )
+            set_kind(session, insight, kind)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("PEPITES_MODEL_DIR", f"{tmp_path}/models")
+    assert main(["train"]) == 0
+    out = capsys.readouterr().out
+    assert "12 correction(s) made in Slack" in out
+    assert "held-out" in out and ("kept the retrained model" in out or "kept the current model" in out)
