@@ -16,6 +16,18 @@ ACTION_CHANGE_KIND: Final = "insight_change_kind"
 ACTION_MAKE_ANONYMOUS: Final = "insight_make_anonymous"
 ACTION_DELETE: Final = "insight_delete"
 
+# Managers' buttons on an escalation alert (and on digest items): each changes the insight's status.
+ACTION_ACKNOWLEDGE: Final = "insight_acknowledge"
+ACTION_RESOLVE: Final = "insight_resolve"
+ACTION_DISMISS: Final = "insight_dismiss"
+STATUS_ACTIONS: Final = {ACTION_ACKNOWLEDGE: "acknowledged", ACTION_RESOLVE: "resolved", ACTION_DISMISS: "dismissed"}
+
+# Digest items carry the three buttons above (value = insight id) and an assign select, which has no
+# value: its insight is in the block id, ``f"{BLOCK_DIGEST_ITEM}:{section}:{insight_id}"``
+# (digest_item_block_id). ACTION_ASSIGN joins ACTIONS when its listener is registered (test_manifest).
+ACTION_ASSIGN: Final = "insight_assign"
+BLOCK_DIGEST_ITEM: Final = "digest_item"
+
 # Capture modal blocks and their inputs.
 BLOCK_TEXT: Final = "text"
 INPUT_TEXT: Final = "text_input"
@@ -27,16 +39,31 @@ BLOCK_CUSTOMER: Final = "customer"
 INPUT_CUSTOMER: Final = "customer_input"
 
 DEFAULT_CAPTURE_EMOJI: Final = "gem"
+DEFAULT_ESCALATION_EMOJIS: Final = ("arrow_up", "rotating_light")
 
 # Events the app subscribes to (manifest.yml `bot_events`).
-EVENTS: Final = ("reaction_added",)
+EVENTS: Final = ("reaction_added", "reaction_removed")
 # Bot token scopes the code uses.
 BOT_SCOPES: Final = ("chat:write", "commands", "reactions:read")
 
-ACTIONS: Final = (ACTION_CHANGE_KIND, ACTION_MAKE_ANONYMOUS, ACTION_DELETE)
+ACTIONS: Final = (ACTION_CHANGE_KIND, ACTION_MAKE_ANONYMOUS, ACTION_DELETE, *STATUS_ACTIONS)
 VIEWS: Final = (VIEW_CAPTURE,)
 SHORTCUTS: Final = (SHORTCUT_SAVE,)
 COMMANDS: Final = (COMMAND,)
 
 MAX_TEXT_LENGTH: Final = 4000
 SUBCOMMANDS: Final = ("help", "mine")
+
+
+def digest_item_block_id(section: str, insight_id: int) -> str:
+    """The block id of a digest item's controls: unique in the message, and tells the listener the insight."""
+    return f"{BLOCK_DIGEST_ITEM}:{section}:{insight_id}"
+
+
+def insight_id_of_block(block_id: str) -> int | None:
+    """The insight id in a digest item's block id, or None for any other block."""
+    prefix, _, rest = block_id.partition(":")
+    section, _, number = rest.partition(":")
+    if prefix != BLOCK_DIGEST_ITEM or not section or not number.isdigit():
+        return None
+    return int(number)

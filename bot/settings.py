@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.ids import DEFAULT_CAPTURE_EMOJI
+from bot.ids import DEFAULT_CAPTURE_EMOJI, DEFAULT_ESCALATION_EMOJIS
 from models.db import DEFAULT_DATABASE_URL
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -48,6 +48,10 @@ class Settings:
     http_threads: int = 16
     listener_threads: int = 16
     capture_emoji: str = DEFAULT_CAPTURE_EMOJI
+    escalation_emojis: tuple[str, ...] = DEFAULT_ESCALATION_EMOJIS
+    quorum: int = 3
+    manager_ids: tuple[str, ...] = ()
+    alert_channel: str | None = None
     language: str = "fr"
     known_customers: tuple[str, ...] = ()
     known_competitors: tuple[str, ...] = ()
@@ -80,6 +84,11 @@ class Settings:
             http_threads=_int(env, "PEPITES_HTTP_THREADS", 16, 1, 256),
             listener_threads=_int(env, "PEPITES_LISTENER_THREADS", 16, 1, 256),
             capture_emoji=emoji,
+            escalation_emojis=tuple(e.strip(":") for e in _split(env.get("PEPITES_ESCALATION_EMOJIS")))
+            or DEFAULT_ESCALATION_EMOJIS,
+            quorum=_int(env, "PEPITES_QUORUM", 3, 1, 100),
+            manager_ids=_split(env.get("PEPITES_MANAGERS")),
+            alert_channel=env.get("PEPITES_ALERT_CHANNEL", "").strip() or None,
             language=language,
             known_customers=_split(env.get("PEPITES_KNOWN_CUSTOMERS")),
             known_competitors=_split(env.get("PEPITES_KNOWN_COMPETITORS")),

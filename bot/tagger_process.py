@@ -98,6 +98,9 @@ class SubprocessTagger:
             kind, value = connection.recv()
         except (EOFError, OSError, TimeoutError) as exc:
             kind, value = "failed", repr(exc)
+        if connection is not self._connection:  # stopped meanwhile: nothing to report
+            self._ready.set()
+            return
         if kind == "ready":
             self.load_seconds = float(value)
             self._state = "ready"

@@ -37,7 +37,7 @@ class InsightDraft:
     created_at: datetime | None = None
 
 
-def _insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
     """The dialect's own INSERT, so ``ON CONFLICT DO NOTHING`` is the same code on SQLite and PostgreSQL."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -49,7 +49,7 @@ def _insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
 
 def ensure_workspace(session: Session, team_id: str, name: str | None = None) -> Workspace:
     """Return the workspace for a Slack team, creating it once however many requests race for it."""
-    statement = _insert(session, Workspace).values(team_id=team_id, name=name, settings={}, created_at=utcnow())
+    statement = dialect_insert(session, Workspace).values(team_id=team_id, name=name, settings={}, created_at=utcnow())
     session.execute(statement.on_conflict_do_nothing(index_elements=["team_id"]))
     workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one()
     if name and workspace.name != name:
@@ -71,7 +71,9 @@ def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
         kind_set_by="person" if draft.kind else None,
         kind_confidence=1.0 if draft.kind else None,
     )
-    statement = _insert(session, Insight).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    statement = (
+        dialect_insert(session, Insight).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
     inserted_id = session.execute(statement.returning(Insight.id)).scalar_one_or_none()
     key = draft.idempotency_key
     insight = session.scalars(select(Insight).where(Insight.idempotency_key == key)).one()
@@ -148,10 +150,25 @@ def delete_insight(session: Session, insight: Insight) -> None:
     session.execute(delete(Insight).where(Insight.id == insight.id))
 
 
-def record_status(session: Session, insight: Insight, to_status: str, by: str | None, note: str | None = None) -> None:
-    """Change an insight's status and log who did it, when and why."""
-    session.add(StatusChange(insight_id=insight.id, from_status=insight.status, to_status=to_status, by=by, note=note))
-    insight.status = to_status
+def record_status(session: Session, insight: Insight, to_status: str, by: str | None, note: str | None = None) -> bool:
+    """Change an insight's status and log who did it, when and why; False when it was already changed.
+
+    The UPDATE is conditional on the status read, so two managers clicking at once (or one clicking twice)
+    log one change, not two.
+    """
+    from_status = insight.status
+    if from_status == to_status:
+        return False
+    result = session.execute(
+        update(Insight).where(Insight.id == insight.id, Insight.status == from_status).values(status=to_status)
+    )
+    if not getattr(result, "rowcount", 0):
+        session.refresh(insight)
+        return False
+    session.add(StatusChange(insight_id=insight.id, from_status=from_status, to_status=to_status, by=by, note=note))
+    session.flush()
+    session.refresh(insight)
+    return True
 
 
 def kind_corrections(session: Session) -> list[tuple[str, Kind]]:

@@ -16,7 +16,7 @@ from bot.services import Services
 from bot.views.capture_modal import CaptureOrigin, capture_modal
 from bot.views.cards import InsightCard
 from bot.views.confirmation import confirmation_blocks, confirmation_text
-from bot.views.messages import error_with_text_blocks, help_blocks, mine_blocks, text_blocks
+from bot.views.messages import error_with_text_blocks, help_blocks, help_text, mine_blocks, text_blocks
 from bot.views.safe import from_slack, safe
 from models.repository import reporter_insights
 
@@ -42,11 +42,9 @@ def insight_command_callback(services: Services, ack: Ack, body: dict[str, Any],
         client.views_open(trigger_id=body["trigger_id"], view=capture_modal(lang, origin))
         return
     if len(words) == 1 and first in ("help", "aide"):
-        ack(
-            response_type="ephemeral",
-            text=t(lang, "help", emoji=services.settings.capture_emoji),
-            blocks=_blocks(help_blocks(lang, services.settings.capture_emoji)),
-        )
+        settings = services.settings
+        args = (lang, settings.capture_emoji, settings.escalation_emojis[0], settings.quorum)
+        ack(response_type="ephemeral", text=help_text(*args), blocks=_blocks(help_blocks(*args)))
         return
     if len(words) == 1 and first in ("mine", "mes"):
         _answer_mine(services, ack, body)

@@ -1,4 +1,5 @@
-"""The capture reaction (default :gem:): saves the message it was added to, once, whoever adds it."""
+"""Reactions: the capture emoji (default :gem:) saves a message once, whoever adds it; an escalation emoji
+(default :arrow_up: or :rotating_light:) is a vote, taken back when the reaction is removed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.capture import CaptureFailed, draft_from, message_key, reporter_fields, store
+from bot.escalation import vote_to_escalate, withdraw_vote
 from bot.i18n import t
 from bot.ids import MAX_TEXT_LENGTH
 from bot.listeners.shortcuts import send_confirmation
@@ -26,32 +28,67 @@ def is_capture_reaction(reaction: str, emoji: str) -> bool:
     return reaction.split("::", 1)[0] == emoji
 
 
-def _already_captured(services: Services, key: str) -> bool:
+def _already_captured(services: Services, key: str) -> int | None:
     with services.sessions.begin() as session:
-        return session.scalar(select(Insight.id).where(Insight.idempotency_key == key)) is not None
+        return session.scalar(select(Insight.id).where(Insight.idempotency_key == key))
 
 
 def reaction_added_callback(
     services: Services, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """Read the message behind the reaction (``reactions.get``) and store it as an insight."""
-    if not is_capture_reaction(str(event.get("reaction", "")), services.settings.capture_emoji):
-        return
+    """The capture emoji saves the message; an escalation emoji votes for it (saving it first if needed)."""
     item = event.get("item") or {}
     if item.get("type") != "message":
         return
+    reaction = str(event.get("reaction", ""))
+    settings = services.settings
+    if is_capture_reaction(reaction, settings.capture_emoji):
+        _capture_message(services, event, body, client, context)
+    elif any(is_capture_reaction(reaction, emoji) for emoji in settings.escalation_emojis):
+        insight_id = _already_captured(services, _key(event, body, context))
+        if insight_id is None:
+            insight_id = _capture_message(services, event, body, client, context)
+        if insight_id is not None:
+            vote_to_escalate(services, client, insight_id, str(event["user"]))
+
+
+def reaction_removed_callback(
+    services: Services, event: dict[str, Any], body: dict[str, Any], context: BoltContext
+) -> None:
+    """Removing an escalation emoji takes the vote back (an escalation already sent stays sent)."""
+    reaction = str(event.get("reaction", ""))
+    if not any(is_capture_reaction(reaction, emoji) for emoji in services.settings.escalation_emojis):
+        return
+    if (event.get("item") or {}).get("type") != "message":
+        return
+    insight_id = _already_captured(services, _key(event, body, context))
+    if insight_id is not None:
+        withdraw_vote(services, insight_id, str(event["user"]))
+
+
+def _key(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> str:
+    item = event["item"]
+    return message_key(str(body.get("team_id") or context.team_id or ""), str(item["channel"]), str(item["ts"]))
+
+
+def _capture_message(
+    services: Services, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> int | None:
+    """Read the message behind the reaction (``reactions.get``) and store it as an insight; its id."""
+    item = event["item"]
     team_id = str(body.get("team_id") or context.team_id or "")
     channel_id, ts, user_id = str(item["channel"]), str(item["ts"]), str(event["user"])
     key = message_key(team_id, channel_id, ts)
-    if _already_captured(services, key):
-        return  # someone else saved it first: one insight however many people add the emoji
+    existing = _already_captured(services, key)
+    if existing is not None:
+        return existing  # someone else saved it first: one insight however many people add the emoji
     response = client.reactions_get(channel=channel_id, timestamp=ts, full=True)
     message = response.get("message") or {}
     text = from_slack(str(message.get("text") or "")).strip()
     lang = services.lang
     if not text:
-        client.chat_postEphemeral(channel=channel_id, user=user_id, text=t(lang, "no_text"))
-        return
+        _tell(client, channel_id, user_id, t(lang, "no_text"))
+        return None
     # A message longer than an insight is kept to its first 4,000 characters; the permalink keeps the rest.
     draft = draft_from(
         team_id=team_id,
@@ -71,6 +108,7 @@ def reaction_added_callback(
         raise
     if created:
         send_confirmation(services, client, user_id, card, created=True, permalink=None)
+    return card.id
 
 
 def _tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
@@ -84,4 +122,8 @@ def register(app: App, services: Services) -> None:
     def on_reaction_added(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         reaction_added_callback(services, event, body, client, context)
 
+    def on_reaction_removed(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        reaction_removed_callback(services, event, body, context)
+
     app.event("reaction_added")(on_reaction_added)
+    app.event("reaction_removed")(on_reaction_removed)

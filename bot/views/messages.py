@@ -15,8 +15,12 @@ def text_blocks(message: str) -> list[Block]:
     return [SectionBlock(text=MarkdownTextObject(text=message))]
 
 
-def help_blocks(lang: str, capture_emoji: str) -> list[Block]:
-    return text_blocks(t(lang, "help", emoji=safe(capture_emoji, 100)))
+def help_text(lang: str, capture_emoji: str, escalation_emoji: str, quorum: int) -> str:
+    return t(lang, "help", emoji=safe(capture_emoji, 100), escalate=safe(escalation_emoji, 100), quorum=quorum)
+
+
+def help_blocks(lang: str, capture_emoji: str, escalation_emoji: str, quorum: int) -> list[Block]:
+    return text_blocks(help_text(lang, capture_emoji, escalation_emoji, quorum))
 
 
 def error_with_text_blocks(message: str, text: str) -> list[Block]:

@@ -13,9 +13,10 @@ from bot.settings import Settings
 SIGNING_SECRET = "test-signing-secret"
 
 
-def make_settings(database_url: str, api_url: str = "http://127.0.0.1:9/api/") -> Settings:
+def make_settings(database_url: str, api_url: str = "http://127.0.0.1:9/api/", **extra: str) -> Settings:
     return Settings.from_env(
-        {
+        extra
+        | {
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": api_url,

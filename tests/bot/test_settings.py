@@ -12,6 +12,7 @@ def test_settings_defaults_need_no_token() -> None:
     assert settings.database_url == "sqlite:///pepites.db"
     assert settings.port == 3000 and settings.slack_api_url == "https://slack.com/api/"
     assert settings.capture_emoji == "gem" and settings.language == "fr" and not settings.socket_mode
+    assert settings.escalation_emojis == ("arrow_up", "rotating_light") and settings.quorum == 3
 
 
 def test_settings_parse_every_variable() -> None:
@@ -23,8 +24,14 @@ def test_settings_parse_every_variable() -> None:
             "PEPITES_LANGUAGE": "EN",
             "PEPITES_KNOWN_CUSTOMERS": "Biocoop, Leroy Merlin,,",
             "SLACK_APP_TOKEN": "xapp-1",
+            "PEPITES_ESCALATION_EMOJIS": ":fire:, sos",
+            "PEPITES_QUORUM": "2",
+            "PEPITES_MANAGERS": "UMGR1,UMGR2",
+            "PEPITES_ALERT_CHANNEL": "C0ALERTS",
         }
     )
+    assert settings.escalation_emojis == ("fire", "sos") and settings.quorum == 2
+    assert settings.manager_ids == ("UMGR1", "UMGR2") and settings.alert_channel == "C0ALERTS"
     assert settings.slack_api_url == "http://127.0.0.1:8000/api/"
     assert settings.port == 8080 and settings.capture_emoji == "bulb" and settings.language == "en"
     assert settings.known_customers == ("Biocoop", "Leroy Merlin") and settings.socket_mode
@@ -59,7 +66,13 @@ def test_settings_socket_mode_needs_no_signing_secret() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("PORT", "eighty"), ("PORT", "70000"), ("PEPITES_LANGUAGE", "de"), ("SLACK_API_URL", "slack.com")],
+    [
+        ("PORT", "eighty"),
+        ("PORT", "70000"),
+        ("PEPITES_LANGUAGE", "de"),
+        ("SLACK_API_URL", "slack.com"),
+        ("PEPITES_QUORUM", "0"),
+    ],
 )
 def test_settings_bad_values_are_refused(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):

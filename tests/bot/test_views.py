@@ -139,11 +139,17 @@ def test_views_capture_modal_is_valid_and_carries_its_origin() -> None:
 
 
 def test_views_help_lists_every_way_to_capture() -> None:
-    text = rendered(help_blocks("en", "gem"))
-    for expected in ("/insight <text>", "Save as insight", ":gem:", "/insight mine"):
+    text = rendered(help_blocks("en", "gem", "arrow_up", 3))
+    for expected in ("/insight <text>", "Save as insight", ":gem:", ":arrow_up:", "at 3 people", "/insight mine"):
         assert expected in text
 
 
 def test_views_mine_is_bounded_to_fifty_blocks() -> None:
     cards = [card(f"texte {n}", created_at=datetime.now(UTC)) for n in range(100)]
     assert len(mine_blocks("fr", cards)) <= 50
+
+
+def test_views_both_languages_have_every_message() -> None:
+    from bot.i18n import MESSAGES
+
+    assert MESSAGES["fr"].keys() == MESSAGES["en"].keys()

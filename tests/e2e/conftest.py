@@ -45,9 +45,9 @@ class Pepites:
 
 
 def start_pepites(
-    database_url: str, fake: FakeSlack, tagger: SubprocessTagger | None, *, migrate: bool = True
+    database_url: str, fake: FakeSlack, tagger: SubprocessTagger | None, *, migrate: bool = True, **env: str
 ) -> Pepites:
-    settings = make_settings(database_url, api_url=fake.base_url)
+    settings = make_settings(database_url, api_url=fake.base_url, **env)
     runtime = build_runtime(settings, tagger=tagger, migrate=migrate)
     runtime.start()
     server = BackgroundWSGIServer(runtime.wsgi, threads=8).start()

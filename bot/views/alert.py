@@ -1,0 +1,58 @@
+"""The escalation alert managers get at once, and the note the reporter gets when the status changes."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot import ids
+from bot.i18n import t
+from bot.views.cards import InsightCard
+from bot.views.safe import quote, safe
+
+
+def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_by: str | None = None) -> list[Block]:
+    """The alert: the insight, how many people pushed it, and the managers' buttons (or who acted)."""
+    kind = t(lang, f"kind_{card.kind}") if card.kind else t(lang, "kind_pending")
+    lines = [f"*{t(lang, 'alert_title', id=card.id, votes=votes)}*", quote(card.text, 2500)]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
+    context = [kind]
+    if card.signal and card.subject:
+        context.append(f"{t(lang, f'signal_{card.signal}')} — {safe(card.subject, 200)}")
+    if card.permalink:
+        context.append(f"<{safe(card.permalink, 500)}|{t(lang, 'alert_original')}>")
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
+    if acted_by:
+        status = t(lang, f"status_{card.status}")
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=t(lang, "alert_done", status=status, user=safe(acted_by, 40)))]
+            )
+        )
+    if card.status not in ("resolved", "dismissed"):
+        blocks.append(
+            ActionsBlock(
+                block_id=f"alert-{card.id}",
+                elements=[
+                    ButtonElement(action_id=ids.ACTION_ACKNOWLEDGE, text=t(lang, "acknowledge"), value=str(card.id)),
+                    ButtonElement(
+                        action_id=ids.ACTION_RESOLVE, text=t(lang, "resolve"), value=str(card.id), style="primary"
+                    ),
+                    ButtonElement(action_id=ids.ACTION_DISMISS, text=t(lang, "dismiss"), value=str(card.id)),
+                ],
+            )
+        )
+    return blocks
+
+
+def status_note_blocks(card: InsightCard, lang: str, by: str) -> list[Block]:
+    """What the reporter reads when a manager changes the status of their insight."""
+    status = t(lang, f"status_{card.status}")
+    text = t(lang, "status_note", id=card.id, status=status, user=safe(by, 40))
+    return [SectionBlock(text=MarkdownTextObject(text=f"{text}\n{quote(card.text, 2000)}"))]

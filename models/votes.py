@@ -1,0 +1,51 @@
+"""Votes (escalations and "me too") and the escalation itself, each exactly once under retries and races."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from models.repository import dialect_insert
+from models.schema import Insight, Vote, utcnow
+
+VOTE_KINDS = ("escalate", "me_too")
+
+
+def find_insight_by_key(session: Session, idempotency_key: str) -> Insight | None:
+    """The insight captured from a given Slack message (or command, or form), if any."""
+    return session.scalars(select(Insight).where(Insight.idempotency_key == idempotency_key)).one_or_none()
+
+
+def add_vote(session: Session, insight_id: int, voter_id: str, kind: str) -> bool:
+    """Count one person once per kind; True when this call added the vote."""
+    statement = (
+        dialect_insert(session, Vote)
+        .values(insight_id=insight_id, voter_id=voter_id, kind=kind, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["insight_id", "voter_id", "kind"])
+        .returning(Vote.id)
+    )
+    return session.execute(statement).scalar_one_or_none() is not None
+
+
+def remove_vote(session: Session, insight_id: int, voter_id: str, kind: str) -> bool:
+    """Take a vote back (the reaction was removed); True when there was one."""
+    result = session.execute(
+        delete(Vote).where(Vote.insight_id == insight_id, Vote.voter_id == voter_id, Vote.kind == kind)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def voters(session: Session, insight_id: int, kind: str | None = None) -> set[str]:
+    """The distinct people who voted on an insight (of one kind, or of any kind)."""
+    statement = select(Vote.voter_id).where(Vote.insight_id == insight_id)
+    if kind is not None:
+        statement = statement.where(Vote.kind == kind)
+    return set(session.scalars(statement))
+
+
+def escalate_once(session: Session, insight_id: int) -> bool:
+    """Mark the insight escalated; True only for the one call that did it (others see it already done)."""
+    result = session.execute(
+        update(Insight).where(Insight.id == insight_id, Insight.escalated_at.is_(None)).values(escalated_at=utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))
