@@ -28,9 +28,7 @@ def vote_to_escalate(services: Services, client: WebClient, insight_id: int, vot
     # transaction for both would let concurrent votes each miss the others).
     with services.sessions.begin() as session:
         people = voters(session, insight_id, "escalate")
-        escalated = reaches_quorum(people, settings.manager_ids, settings.quorum) and escalate_once(
-            session, insight_id
-        )
+        escalated = reaches_quorum(people, settings.manager_ids, settings.quorum) and escalate_once(session, insight_id)
         insight = session.get(Insight, insight_id)
         card = InsightCard.of(insight) if insight is not None else None
     if escalated and card is not None:

@@ -7,6 +7,7 @@ import re
 # Bidirectional overrides can make a quoted text read differently from what it is.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 ELLIPSIS = "…"
+MAX_QUOTE_LINES = 20
 
 
 def from_slack(text: str) -> str:
@@ -30,7 +31,7 @@ def safe(text: str, limit: int = 3000) -> str:
     escaped = _escape(cleaned)
     if len(escaped) <= limit:
         return escaped
-    budget = limit - 1
+    budget = max(limit - 1, 0)  # a text of many lines can leave quote() no room at all
     kept = cleaned[:budget]
     while len(_escape(kept)) > budget:
         kept = kept[: max(len(kept) - max((len(_escape(kept)) - budget) // 4, 1), 0)]
@@ -42,6 +43,9 @@ def _escape(text: str) -> str:
 
 
 def quote(text: str, limit: int = 2900) -> str:
-    """A user's text as a Slack block quote, escaped and bounded."""
-    body = safe(text, limit - 2 * text.count("\n") - 2)
+    """A user's text as a Slack block quote, escaped and bounded; past 20 lines the rest joins the last one."""
+    lines = text.splitlines() or [""]
+    if len(lines) > MAX_QUOTE_LINES:
+        lines = lines[: MAX_QUOTE_LINES - 1] + [" ".join(lines[MAX_QUOTE_LINES - 1 :])]
+    body = safe("\n".join(lines), limit - 2 * len(lines))
     return "> " + body.replace("\n", "\n> ")

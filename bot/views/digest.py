@@ -1,0 +1,285 @@
+"""The weekly digest and the sales channel's signals post, as Block Kit that always fits in one message.
+
+Slack allows 50 blocks per message; a week of 10,000 insights must still post. Each part shows a fixed
+number of items (the caps below add up to at most :data:`MAX_BLOCKS`), says how many more there are,
+and the footer links to the rest (``more_url``: App Home or the export). Every item that can be acted
+on carries the managers' controls; every user string goes through ``safe``/``quote``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+    UserSelectElement,
+)
+
+from bot import ids
+from bot.i18n import MESSAGES, t
+from bot.views.safe import quote, safe, truncate
+from insights.digest import CountDelta, Digest, DigestInsight, ThemeDigest
+
+MAX_BLOCKS: Final = 50
+SECTION_LIMIT: Final = 3000
+THEMES_SHOWN: Final = 3
+ITEMS_SHOWN: Final = 3  # escalated, signals, open escalations in the digest
+LIST_SHOWN: Final = 5  # successes, "you said, we did" (text lines, no controls)
+SIGNAL_ITEMS_SHOWN: Final = 5  # per signal in the sales post
+QUOTE_LIMIT: Final = 500
+LINE_LIMIT: Final = 200
+EXCERPT_LINES: Final = 6
+_URL: Final = re.compile(r"^https?://[^\s<>|]{1,1000}$")
+
+
+def _known(lang: str, prefix: str, value: str | None, fallback: str = "") -> str:
+    """A catalogue word for ``value`` (``kind_problem``…), or the value escaped when the catalogue lacks it."""
+    if value is None:
+        return fallback
+    key = f"{prefix}_{value}"
+    return t(lang, key) if key in MESSAGES.get(lang, MESSAGES["fr"]) else safe(value, 50)
+
+
+def _number(lang: str, value: float) -> str:
+    text = f"{value:,.0f}"
+    return text.replace(",", "\u202f") if lang == "fr" else text
+
+
+def _euros(lang: str, value: float) -> str:
+    return f"{_number(lang, value)} €" if lang == "fr" else f"€{_number(lang, value)}"
+
+
+def _delta(lang: str, count: CountDelta) -> str:
+    sign = "+" if count.delta > 0 else "−" if count.delta < 0 else "±"
+    return sign + _number(lang, abs(count.delta))
+
+
+def _count(lang: str, count: CountDelta) -> str:
+    return t(lang, "digest_count", count=_number(lang, count.count), delta=_delta(lang, count))
+
+
+def _day(lang: str, moment: datetime) -> str:
+    return moment.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
+
+
+def _period(lang: str, digest: Digest) -> dict[str, str]:
+    # The period is half-open: a digest ending Monday 00:00 covers up to Sunday.
+    last = digest.period_end - timedelta(microseconds=1)
+    return {"start": _day(lang, digest.period_start), "end": _day(lang, max(last, digest.period_start))}
+
+
+def link(url: str | None, label: str) -> str:
+    """``<url|label>`` for an http(s) URL that cannot break out of the link; nothing for anything else."""
+    if not url or not _URL.match(url):
+        return ""
+    return f"<{url.replace('&', '&amp;')}|{safe(label, 100)}>"
+
+
+def excerpt(text: str, lines: int = EXCERPT_LINES) -> str:
+    """The first non-blank lines of a text to quote: a digest shows the gist, and quote() needs room per line."""
+    kept = [line.strip() for line in text.splitlines() if line.strip()]
+    return "\n".join(kept[:lines]) + ("\n…" if len(kept) > lines else "")
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, SECTION_LIMIT))])
+
+
+def item_controls(lang: str, section: str, insight_id: int) -> ActionsBlock:
+    """Acknowledge, assign, resolve, dismiss for one insight; the block id names it for the assign select."""
+    value = str(insight_id)
+    return ActionsBlock(
+        block_id=ids.digest_item_block_id(section, insight_id),
+        elements=[
+            ButtonElement(action_id=ids.ACTION_ACKNOWLEDGE, text=t(lang, "acknowledge"), value=value),
+            UserSelectElement(action_id=ids.ACTION_ASSIGN, placeholder=PlainTextObject(text=t(lang, "assign"))),
+            ButtonElement(action_id=ids.ACTION_RESOLVE, text=t(lang, "resolve"), value=value, style="primary"),
+            ButtonElement(action_id=ids.ACTION_DISMISS, text=t(lang, "dismiss"), value=value),
+        ],
+    )
+
+
+def _item(lang: str, section: str, insight: DigestInsight, detail: str) -> list[Block]:
+    """An insight to act on: number, kind, detail, the quoted text and its link, then the controls."""
+    head = " · ".join(part for part in (f"*#{insight.id}*", _known(lang, "kind", insight.kind), detail) if part)
+    lines = [head, quote(excerpt(insight.text), QUOTE_LIMIT), link(insight.permalink, t(lang, "digest_link"))]
+    return [_section("\n".join(line for line in lines if line)), item_controls(lang, section, insight.id)]
+
+
+def _more(lang: str, hidden: int) -> list[Block]:
+    return [_context(t(lang, "digest_more", count=_number(lang, hidden)))] if hidden > 0 else []
+
+
+def _items(lang: str, section: str, title: str, items: Sequence[tuple[DigestInsight, str]], hidden: int) -> list[Block]:
+    """A part: its title, each shown insight with its details and controls, and how many are not shown."""
+    blocks: list[Block] = [_section(title)]
+    for insight, detail in items:
+        blocks.extend(_item(lang, section, insight, detail))
+    return blocks + _more(lang, hidden)
+
+
+def _signal_detail(lang: str, insight: DigestInsight) -> str:
+    signal = _known(lang, "signal", insight.signal)
+    return f"*{signal}* — {safe(insight.subject, 150)}" if insight.subject else f"*{signal}*"
+
+
+def _headline(digest: Digest, lang: str) -> Block:
+    total = t(lang, "digest_total", count=_number(lang, digest.total.count), delta=_delta(lang, digest.total))
+    fields = [
+        MarkdownTextObject(text=f"*{_known(lang, 'kind', c.key)}*\n{_count(lang, c)}")
+        for c in digest.by_kind[:10]
+        if c.count or c.previous
+    ]
+    return SectionBlock(text=MarkdownTextObject(text=total), fields=fields or None)
+
+
+def _theme(lang: str, theme: ThemeDigest) -> list[Block]:
+    trend = _known(lang, "trend", theme.trend)
+    stats = t(lang, "digest_theme_stats", size=_number(lang, theme.size), reporters=theme.reporters, trend=trend)
+    lines = [f"*{safe(theme.label, 150)}* · {stats}"]
+    if theme.quotes_withheld:
+        lines.append(t(lang, "digest_quotes_withheld"))
+    blocks: list[Block] = [_section("\n".join(lines))]
+    for q in theme.quotes:
+        text = "\n".join(
+            part for part in (quote(excerpt(q.text), QUOTE_LIMIT), link(q.permalink, t(lang, "digest_link"))) if part
+        )
+        blocks += [_section(f"*#{q.insight_id}*\n{text}"), item_controls(lang, f"theme-{theme.key}", q.insight_id)]
+    return blocks
+
+
+def _other_themes(lang: str, themes: Sequence[ThemeDigest]) -> list[Block]:
+    if not themes:
+        return []
+    names: list[str] = []
+    used = 0
+    for theme in themes:
+        name = f"{safe(theme.label, 80)} ({_number(lang, theme.size)})"
+        if used + len(name) > SECTION_LIMIT - 200:
+            break
+        names.append(name)
+        used += len(name) + 2
+    text = t(lang, "digest_other_themes", themes=", ".join(names))
+    if len(names) < len(themes):
+        text += " " + t(lang, "digest_more", count=_number(lang, len(themes) - len(names)))
+    return [_section(text)]
+
+
+def _themes(lang: str, themes: Sequence[ThemeDigest]) -> list[Block]:
+    if not themes:
+        return []
+    blocks: list[Block] = [_section(t(lang, "digest_themes", count=_number(lang, len(themes))))]
+    for theme in themes[:THEMES_SHOWN]:
+        blocks += _theme(lang, theme)
+    return blocks + _other_themes(lang, themes[THEMES_SHOWN:])
+
+
+def _text_list(lang: str, title: str, items: Sequence[DigestInsight]) -> list[Block]:
+    """A part with no controls: a title and a few one-line quotes, in a single section."""
+    if not items:
+        return []
+    lines = [title]
+    for insight in items[:LIST_SHOWN]:
+        ref = link(insight.permalink, f"#{insight.id}") or f"#{insight.id}"
+        lines.append(f"• {ref} {safe(' '.join(insight.text.split()), LINE_LIMIT)}")
+    if len(items) > LIST_SHOWN:
+        lines.append(t(lang, "digest_more", count=_number(lang, len(items) - LIST_SHOWN)))
+    return [_section("\n".join(lines))]
+
+
+def _footer(lang: str, more_url: str | None) -> list[Block]:
+    """The link to everything the message had no room for (App Home, the export)."""
+    if not more_url or not _URL.match(more_url):
+        return []
+    return [_context(t(lang, "digest_see_all", url=more_url.replace("&", "&amp;")))]
+
+
+def _signal_groups_line(lang: str, digest: Digest) -> str:
+    return " · ".join(f"{_known(lang, 'signal', g.signal)} {_number(lang, len(g.items))}" for g in digest.signals)
+
+
+def _round_robin(digest: Digest, count: int) -> list[DigestInsight]:
+    """The first insight of each signal, then the second of each…: a lead and a customer at risk both show."""
+    picked: list[DigestInsight] = []
+    for rank in range(count):
+        picked += [g.items[rank] for g in digest.signals if rank < len(g.items)]
+    return picked[:count]
+
+
+def digest_blocks(digest: Digest, lang: str, *, more_url: str | None = None) -> list[Block]:
+    """The weekly digest, at most :data:`MAX_BLOCKS` blocks whatever the size of the week."""
+    blocks: list[Block] = [
+        HeaderBlock(text=truncate(t(lang, "digest_title", **_period(lang, digest)), 150)),
+        _headline(digest, lang),
+    ]
+    blocks += _themes(lang, digest.themes)
+    if digest.escalated:
+        title = t(lang, "digest_escalated", count=_number(lang, len(digest.escalated)))
+        escalated = [
+            (i, t(lang, "digest_escalated_on", date=_day(lang, i.escalated_at)) if i.escalated_at else "")
+            for i in digest.escalated[:ITEMS_SHOWN]
+        ]
+        blocks += _items(lang, "escalated", title, escalated, len(digest.escalated) - len(escalated))
+    if digest.signals:
+        title = t(
+            lang, "digest_signals", count=_number(lang, digest.signal_count), groups=_signal_groups_line(lang, digest)
+        )
+        first = [(i, _signal_detail(lang, i)) for i in _round_robin(digest, ITEMS_SHOWN)]
+        blocks += _items(lang, "signal", title, first, digest.signal_count - len(first))
+    blocks += _text_list(
+        lang, t(lang, "digest_successes", count=_number(lang, len(digest.successes))), digest.successes
+    )
+    if digest.resolved.items:
+        resolved = digest.resolved
+        title = t(
+            lang,
+            "digest_resolved",
+            count=_number(lang, len(resolved.items)),
+            value=_euros(lang, resolved.value_eur),
+            total=_euros(lang, resolved.running_value_eur),
+        )
+        blocks += _text_list(lang, title, resolved.items)
+    if digest.open_escalations:
+        title = t(lang, "digest_open", count=_number(lang, len(digest.open_escalations)))
+        ages = [(e.insight, t(lang, "digest_age", days=e.age_days)) for e in digest.open_escalations[:ITEMS_SHOWN]]
+        blocks += _items(lang, "open", title, ages, len(digest.open_escalations) - len(ages))
+    if len(blocks) == 2 and digest.total.count == 0:
+        blocks.append(_section(t(lang, "digest_quiet")))
+    return (blocks + _footer(lang, more_url))[:MAX_BLOCKS]
+
+
+def digest_text(digest: Digest, lang: str) -> str:
+    """The notification text that goes with the digest's blocks."""
+    return t(lang, "digest_text", count=_number(lang, digest.total.count))
+
+
+def signals_blocks(digest: Digest, lang: str, *, more_url: str | None = None) -> list[Block]:
+    """The week's customer signals for the people who sell, grouped by signal, each with its controls."""
+    blocks: list[Block] = [HeaderBlock(text=truncate(t(lang, "signals_title", **_period(lang, digest)), 150))]
+    if not digest.signals:
+        return [*blocks, _section(t(lang, "signals_none"))]
+    for group in digest.signals:
+        signal = _known(lang, "signal", group.signal)
+        title = t(lang, "signals_group", signal=signal, count=_number(lang, len(group.items)))
+        items = [(i, f"*{safe(i.subject, 150)}*" if i.subject else "") for i in group.items[:SIGNAL_ITEMS_SHOWN]]
+        blocks += _items(lang, f"signal-{group.signal}", title, items, len(group.items) - len(items))
+    return (blocks + _footer(lang, more_url))[:MAX_BLOCKS]
+
+
+def signals_text(digest: Digest, lang: str) -> str:
+    """The notification text that goes with the signals post."""
+    return t(lang, "signals_text", count=_number(lang, digest.signal_count))
