@@ -8,7 +8,9 @@ texts it climbs to the top of whatever range it is given). Average linkage, unli
 does not chain unrelated insights through one shared word, and unlike Ward it reads its cut in
 cosine terms.
 
-The cut's themes are then polished by :data:`REFINE_STEPS` spherical k-means steps (each insight moves
+Insights the cut leaves alone join the nearest theme of two or more insights when they are at least
+as similar to its centroid as the cut's floor (:func:`attach_singletons`): fewer one-insight themes,
+no new constant. The cut's themes are then polished by :data:`REFINE_STEPS` spherical k-means steps (each insight moves
 to its nearest theme centroid), which fixes insights that linkage merged early by one shared word.
 
 Linkage needs all pairwise distances, so above :data:`SAMPLE_SIZE` insights it runs on a seeded random
@@ -96,11 +98,37 @@ def condensed_distances(rows: sp.csr_matrix) -> np.ndarray:
     return out
 
 
+def attach_singletons(rows: sp.csr_matrix, assignment: np.ndarray, distance: float) -> np.ndarray:
+    """Move each one-insight theme into the nearest theme of 2+ insights whose centroid is close enough.
+
+    "Close enough" is the cut's own similarity floor (cosine ``1 - distance² / 2``), read against the
+    theme's centroid instead of averaged over its members: no new constant. An insight that linkage
+    left alone because it shares a word or two with a theme, but not with each of its members, joins it.
+    """
+    sizes = np.bincount(assignment)
+    big = np.flatnonzero(sizes >= 2)
+    alone = np.flatnonzero(sizes[assignment] == 1)
+    if len(big) == 0 or len(alone) == 0:
+        return assignment
+    floor = 1.0 - distance**2 / 2.0
+    remap = np.full(len(sizes), -1, dtype=np.int64)
+    remap[big] = np.arange(len(big))
+    members = remap[assignment] >= 0
+    centroids = _centroids(rows[members], remap[assignment[members]], len(big))
+    similarity = (rows[alone] @ centroids.T).toarray()
+    best = np.argmax(similarity, axis=1)
+    close = similarity[np.arange(len(alone)), best] >= floor
+    moved = assignment.copy()
+    moved[alone[close]] = big[best[close]]
+    return np.unique(moved, return_inverse=True)[1].astype(np.int64).ravel()
+
+
 def _cut(rows: sp.csr_matrix, distance: float) -> np.ndarray:
     if rows.shape[0] == 1:
         return np.zeros(1, dtype=np.int64)
     tree = linkage(condensed_distances(rows), method="average")
-    return fcluster(tree, distance, criterion="distance").astype(np.int64) - 1
+    assignment = fcluster(tree, distance, criterion="distance").astype(np.int64) - 1
+    return attach_singletons(rows, assignment, distance)
 
 
 def group_rows(

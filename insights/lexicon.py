@@ -189,7 +189,6 @@ def _strip_suffix(word: str) -> str:
 def term_of(lemma: str) -> str:
     """The language-neutral term a content lemma counts as when insights are compared."""
     folded = fold(lemma)
-    mapped = FR_TO_EN.get(folded)
-    if mapped is not None:
-        return mapped
-    return _strip_suffix(folded)
+    # The English side goes through the same suffix strip as English lemmas: « réunion » → ``meeting``
+    # → ``meet``, like "meetings" → ``meet``.
+    return _strip_suffix(FR_TO_EN.get(folded, folded))

@@ -56,3 +56,31 @@ def test_themes_lemmas_biggest_theme_comes_first_and_keys_are_unique() -> None:
     themes = cluster_lemmas(ids, lemmas)
     assert themes[0].size == 5
     assert len({t.key for t in themes}) == len(themes)
+
+
+def test_grouping_singleton_joins_the_nearest_theme_above_the_floor() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from insights.grouping import attach_singletons
+
+    rows = sp.csr_matrix(
+        np.array(
+            [
+                [1.0, 0.0, 0.0, 0.0],
+                [0.8, 0.6, 0.0, 0.0],
+                [0.6, 0.0, 0.8, 0.0],  # alone after the cut, close to theme 0's centroid
+                [0.0, 0.0, 0.0, 1.0],  # alone, shares nothing: stays alone
+            ],
+            dtype=np.float32,
+        )
+    )
+    attached = attach_singletons(rows, np.array([0, 0, 1, 2]), distance=1.34)
+    assert attached.tolist() == [0, 0, 0, 1]
+
+
+def test_grouping_lexicon_maps_french_onto_inflected_english() -> None:
+    from insights.lexicon import term_of
+
+    assert term_of("réunion") == term_of("meetings")
+    assert term_of("formation") == term_of("training")
