@@ -17,9 +17,6 @@ from models.schema import Insight
 
 log = logging.getLogger(__name__)
 
-# Words that start a subcommand, implemented or announced; anything else of one word is a typo.
-RESERVED_WORDS = frozenset({*SUBCOMMANDS, "aide", "mes", "search", "config", "forget", "export"})
-
 
 class CaptureFailed(Exception):
     """The insight could not be stored; the person must be told and given their text back."""

@@ -90,22 +90,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    from insights.pipeline import Pipelines
+    from insights.pipeline import load_pipelines
     from insights.tag_stream import tag_lines
     from insights.tagger import Tagger
 
     settings = _settings()
-    tagger = Tagger(Pipelines().get(), model_dir=settings.model_dir)
+    tagger = Tagger(load_pipelines(), model_dir=settings.model_dir)
     return tag_lines(sys.stdin, sys.stdout, sys.stderr, tagger)
 
 
 def cmd_themes(args: argparse.Namespace) -> int:
-    from insights.pipeline import Pipelines
+    from insights.pipeline import load_pipelines
     from insights.theme_stream import themes_lines
 
     summary = open(args.summary, "w", encoding="utf-8") if args.summary else sys.stderr
     try:
-        return themes_lines(sys.stdin, sys.stdout, summary, Pipelines().get(), progress=sys.stderr)
+        return themes_lines(sys.stdin, sys.stdout, summary, load_pipelines(), progress=sys.stderr)
     finally:
         if args.summary:
             summary.close()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.capture import reporter_fields
 from bot.views.cards import InsightCard
 from bot.views.confirmation import tag_lines
-from insights.pipeline import Pipelines
+from insights.pipeline import load_pipelines
 from insights.types import KnownOrgs
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
@@ -44,8 +44,7 @@ def run_demo(database_url: str, out: TextIO, lang: str = "fr") -> int:
     rows = sample_insights()
     out.write(f"Pépites demo — {len(rows)} insights from a sample workspace, database {engine.url!r}\n")
     started = time.perf_counter()
-    pipelines = Pipelines()
-    loaded = pipelines.get()
+    loaded = load_pipelines()
     out.write(f"spaCy pipelines loaded in {time.perf_counter() - started:.1f} s (English: {loaded.english_source})\n\n")
     from insights.tagger import Tagger
 

@@ -45,9 +45,7 @@ def reaction_added_callback(
     if is_capture_reaction(reaction, settings.capture_emoji):
         _capture_message(services, event, body, client, context)
     elif any(is_capture_reaction(reaction, emoji) for emoji in settings.escalation_emojis):
-        insight_id = _already_captured(services, _key(event, body, context))
-        if insight_id is None:
-            insight_id = _capture_message(services, event, body, client, context)
+        insight_id = _capture_message(services, event, body, client, context)  # the stored one if any
         if insight_id is not None:
             vote_to_escalate(services, client, insight_id, str(event["user"]))
 
