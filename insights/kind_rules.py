@@ -26,11 +26,12 @@ def normalize(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def _any(*words: str) -> re.Pattern[str]:
+def any_word(*words: str) -> re.Pattern[str]:
+    """A pattern matching any of ``words`` (regex fragments) as whole words of normalised text."""
     return re.compile(r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])")
 
 
-PROBLEM = _any(
+PROBLEM = any_word(
     r"en panne",
     r"pannes?",
     r"hs",
@@ -97,7 +98,7 @@ PROBLEM = _any(
     r"furious",
     r"unhappy",
 )
-DYSFUNCTION = _any(
+DYSFUNCTION = any_word(
     r"ressais\w*",
     r"deux fois",
     r"2 fois",
@@ -147,7 +148,7 @@ DYSFUNCTION = _any(
     r"on perd",
     r"doublons?",
 )
-SUCCESS = _any(
+SUCCESS = any_word(
     r"bravo",
     r"merci",
     r"top",
@@ -198,7 +199,7 @@ SUCCESS = _any(
     r"👍",
     r"🍾",
 )
-IDEA = _any(
+IDEA = any_word(
     r"et si",
     r"on pourrait",
     r"on devrait",
@@ -234,7 +235,7 @@ IDEA = _any(
     r"testons",
     r"essayons",
 )
-OTHER = _any(
+OTHER = any_word(
     r"quelqu'un",
     r"qqn",
     r"qui (?:a|sait|s'occupe|peut|est)",

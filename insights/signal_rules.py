@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import NDArray
 
-from insights.kind_rules import normalize
+from insights.kind_rules import any_word, normalize
 
-
-def _any(*words: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])")
-
-
-LEAD = _any(
+LEAD = any_word(
     r"devis",
     r"appels? d'offres?",
     r"budget",
@@ -52,7 +46,7 @@ LEAD = _any(
     r"reach out",
     r"deal",
 )
-AT_RISK = _any(
+AT_RISK = any_word(
     r"menace\w*",
     r"resili\w*",
     r"partir",
@@ -93,7 +87,7 @@ AT_RISK = _any(
     r"pause the rollout",
     r"furious",
 )
-REFERENCE = _any(
+REFERENCE = any_word(
     r"temoign\w*",
     r"cite[rs]?",
     r"citee?s?",
@@ -117,7 +111,7 @@ REFERENCE = _any(
     r"site visit",
     r"10/10",
 )
-COMPETITOR = _any(
+COMPETITOR = any_word(
     r"concurrents?",
     r"perdu",
     r"contre",
@@ -150,7 +144,7 @@ COMPETITOR = _any(
     r"won back",
     r"struggling",
 )
-VENDOR = _any(
+VENDOR = any_word(
     r"fournisseurs?",
     r"transporteurs?",
     r"prestataires?",
@@ -164,7 +158,7 @@ VENDOR = _any(
     r"provider",
 )
 # A named customer or prospect is often introduced by one of these words.
-CUSTOMER_CUE = _any(r"client\w*", r"prospects?", r"customers?", r"chez", r"groupe", r"leur", r"their")
+CUSTOMER_CUE = any_word(r"client\w*", r"prospects?", r"customers?", r"chez", r"groupe", r"leur", r"their")
 
 FEATURE_NAMES = ("lead", "at_risk", "reference", "competitor", "vendor", "customer_cue")
 _PATTERNS = (LEAD, AT_RISK, REFERENCE, COMPETITOR, VENDOR, CUSTOMER_CUE)
