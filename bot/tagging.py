@@ -64,12 +64,16 @@ class TaggingWorker:
         self._thread: threading.Thread | None = None
         self._notifier = ThreadPoolExecutor(max_workers=notify_threads, thread_name_prefix="confirm")
         self._idle = threading.Condition()
-        self._pending = 0
+        # Ids queued and not yet tagged: the minute's sweep finds them untagged too, and must not queue
+        # them again (a slow or restarting tagging process would otherwise see the queue grow each minute).
+        self._queued: set[int] = set()
 
     def submit(self, insight_id: int) -> None:
-        """Queue an insight for tagging; returns at once."""
+        """Queue an insight for tagging (once, however often it is submitted); returns at once."""
         with self._idle:
-            self._pending += 1
+            if insight_id in self._queued:
+                return
+            self._queued.add(insight_id)
         self._queue.put(insight_id)
 
     def start(self) -> None:
@@ -88,7 +92,7 @@ class TaggingWorker:
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until everything submitted so far is tagged (the demo and benchmarks use it)."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+            return self._idle.wait_for(lambda: not self._queued, timeout)
 
     def _run(self) -> None:
         self._sweep()
@@ -112,7 +116,7 @@ class TaggingWorker:
                 log.exception("tagging a batch of %d insight(s) failed", len(ids))
             finally:
                 with self._idle:
-                    self._pending -= len(ids)
+                    self._queued.difference_update(ids)
                     self._idle.notify_all()
             if stopping:
                 return
