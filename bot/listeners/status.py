@@ -12,7 +12,7 @@ from bot import ids
 from bot.i18n import t
 from bot.reporter import reporter_user_id, tell_reporter
 from bot.services import Services
-from bot.views.alert import escalation_alert_blocks, status_note_blocks
+from bot.views.alert import escalation_alert_blocks, status_note_blocks, status_note_text
 from bot.views.cards import InsightCard
 from models.repository import get_insight, record_status
 from models.votes import voters
@@ -56,7 +56,7 @@ def status_action_callback(
             client,
             reporter,
             card.id,
-            t(lang, "status_note", id=card.id, status=t(lang, f"status_{card.status}"), user=user_id),
+            status_note_text(card, lang, user_id),
             [b.to_dict() for b in note],
         )
 

@@ -51,8 +51,12 @@ def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_b
     return blocks
 
 
+def status_note_text(card: InsightCard, lang: str, by: str) -> str:
+    """The notification line the reporter gets when a manager changes the status of their insight."""
+    return t(lang, "status_note", id=card.id, status=t(lang, f"status_{card.status}"), user=safe(by, 40))
+
+
 def status_note_blocks(card: InsightCard, lang: str, by: str) -> list[Block]:
-    """What the reporter reads when a manager changes the status of their insight."""
-    status = t(lang, f"status_{card.status}")
-    text = t(lang, "status_note", id=card.id, status=status, user=safe(by, 40))
+    """What the reporter reads: that line, and their insight quoted."""
+    text = status_note_text(card, lang, by)
     return [SectionBlock(text=MarkdownTextObject(text=f"{text}\n{quote(card.text, 2000)}"))]
