@@ -73,6 +73,8 @@ def test_escalation_three_people_alert_managers_once(pepites: Pepites) -> None:
     for user in ("U1", "U3", "U4", "U5"):
         react(pepites, user, "rotating_light" if user == "U3" else "arrow_up")
         wait_votes(pepites, ("U1", "U3", "U4", "U5").index(user) + 1)
+    # The alert is posted after the third vote is committed: wait for it (U1's confirmation, then the alert).
+    pepites.fake.wait_for("chat.postMessage", count=2)
     [alert] = alerts(pepites)
     shown = json.dumps(alert.params["blocks"], ensure_ascii=False)
     assert "remontée par 3 personne(s)" in shown and "VPN" in shown
@@ -119,6 +121,7 @@ def test_escalation_concurrent_votes_alert_once(pepites: Pepites) -> None:
     for thread in threads:
         thread.join()
     wait_votes(pepites, 6)
+    pepites.fake.wait_for("chat.postMessage", count=2)  # U1's confirmation, then the alert
     assert len(alerts(pepites)) == 1
 
 
