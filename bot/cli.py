@@ -79,6 +79,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.digest_command import run_digest_command
+
+    settings = _settings()
+    _logging(settings.log_level if args.dry_run else "WARNING")
+    return run_digest_command(settings, args.workspace, dry_run=args.dry_run, chart=args.chart, out=sys.stdout)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -151,6 +159,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--output", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
+    digest = sub.add_parser("digest", help="build a workspace's digest of the last 7 days now, and post it")
+    digest.add_argument("--workspace", required=True, help="Slack team id, e.g. T0123ABCD")
+    digest.add_argument(
+        "--dry-run", action="store_true", help="print the Block Kit JSON and the chart's path; post nothing"
+    )
+    digest.add_argument("--chart", help="where to write the chart PNG (default: a new temporary file)")
+    digest.set_defaults(func=cmd_digest)
     demo = sub.add_parser("demo", help="offline demo on SQLite, no Slack token needed")
     demo.add_argument("--database", help="database URL to keep the demo's data (default: a temporary SQLite file)")
     demo.add_argument("--lang", choices=("fr", "en"), default=os.environ.get("PEPITES_LANGUAGE", "fr"))

@@ -18,39 +18,45 @@ from models.votes import add_vote, escalate_once, remove_vote, voters
 log = logging.getLogger(__name__)
 
 
-def vote_to_escalate(services: Services, client: WebClient, insight_id: int, voter_id: str) -> bool:
-    """Count the vote; escalate and alert when it completes the quorum. True when this vote escalated it."""
-    settings = services.settings
+def vote_to_escalate(
+    services: Services, client: WebClient, team_id: str, insight_id: int, voter_id: str, kind: str = "escalate"
+) -> bool:
+    """Count the vote (an escalation or a "me too"); escalate and alert when it completes the quorum.
+
+    True when this vote escalated it. Both kinds count towards the quorum, each person once.
+    """
+    config = services.config(team_id)
+    managers = services.managers.managers(client, config)
     with services.sessions.begin() as session:
-        add_vote(session, insight_id, voter_id, "escalate")
+        add_vote(session, insight_id, voter_id, kind)
     # Counted in a second transaction, after this vote is committed: votes landing at the same time on
     # other threads or replicas each count after their own commit, so the last one sees them all (one
     # transaction for both would let concurrent votes each miss the others).
     with services.sessions.begin() as session:
-        people = voters(session, insight_id, "escalate")
-        escalated = reaches_quorum(people, settings.manager_ids, settings.quorum) and escalate_once(session, insight_id)
+        people = voters(session, insight_id)
+        escalated = reaches_quorum(people, managers, config.quorum) and escalate_once(session, insight_id)
         insight = session.get(Insight, insight_id)
         card = InsightCard.of(insight) if insight is not None else None
     if escalated and card is not None:
         log.info("insight %s escalated by %d people", insight_id, len(people))
-        alert_managers(services, client, card, len(people))
+        alert_managers(client, config.language, config.digest_channel, sorted(managers), card, len(people))
     return escalated
 
 
-def withdraw_vote(services: Services, insight_id: int, voter_id: str) -> None:
+def withdraw_vote(services: Services, insight_id: int, voter_id: str, kind: str = "escalate") -> None:
     with services.sessions.begin() as session:
-        remove_vote(session, insight_id, voter_id, "escalate")
+        remove_vote(session, insight_id, voter_id, kind)
 
 
-def alert_managers(services: Services, client: WebClient, card: InsightCard, votes: int) -> None:
-    """Post the alert to the alert channel, or DM each manager when there is none."""
-    settings = services.settings
-    lang = services.lang
+def alert_managers(
+    client: WebClient, lang: str, channel: str | None, managers: list[str], card: InsightCard, votes: int
+) -> None:
+    """Post the alert to the digest channel, or DM each manager when there is none."""
     blocks = [b.to_dict() for b in escalation_alert_blocks(card, lang, votes)]
     text = t(lang, "alert_title", id=card.id, votes=votes)
-    targets = [settings.alert_channel] if settings.alert_channel else list(settings.manager_ids)
+    targets = [channel] if channel else managers
     if not targets:
-        log.warning("insight %s escalated, but no PEPITES_ALERT_CHANNEL nor PEPITES_MANAGERS to tell", card.id)
+        log.warning("insight %s escalated, but no digest channel nor manager to tell", card.id)
     for target in targets:
         try:
             client.chat_postMessage(channel=target, text=text, blocks=blocks)

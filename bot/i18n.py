@@ -101,6 +101,47 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "trend_stable": "➡️ stable",
         "trend_fading": "📉 en baisse",
         "trend_recurring": "🔁 de retour",
+        "digest_chart_title": "Thèmes principaux, 8 dernières semaines",
+        "search_usage": "Écrivez les mots à chercher : `/insight search livraison retard`.",
+        "search_title": "Pépites contenant « {query} »",
+        "search_none": "Aucune pépite ne contient « {query} ».",
+        "config_title": "Réglages Pépites",
+        "config_save": "Enregistrer",
+        "config_intro": "Ces réglages valent pour tout l'espace de travail. Le bot doit être membre des canaux choisis.",
+        "config_digest_channel": "Canal du résumé et des alertes",
+        "config_digest_channel_hint": "Le résumé de la semaine et les alertes d'escalade y sont publiés.",
+        "config_digest_weekday": "Jour du résumé",
+        "config_digest_weekday_hint": "Le résumé couvre les 7 jours qui précèdent.",
+        "config_digest_time": "Heure du résumé",
+        "config_digest_time_hint": "Dans le fuseau horaire ci-dessous.",
+        "config_timezone": "Fuseau horaire",
+        "config_timezone_hint": "Nom IANA, par exemple Europe/Paris ou America/Montreal.",
+        "config_sales_channel": "Canal des ventes",
+        "config_sales_channel_hint": "Reçoit les signaux clients de la semaine (prospects, clients à risque, références, concurrents).",
+        "config_managers": "Managers",
+        "config_managers_hint": "Ils reçoivent les alertes, peuvent agir sur les pépites et changer ces réglages.",
+        "config_manager_group": "Groupe de managers (identifiant S…)",
+        "config_manager_group_hint": "Facultatif : les membres de ce groupe d'utilisateurs sont aussi managers.",
+        "config_escalation_emojis": "Émojis d'escalade",
+        "config_escalation_emojis_hint": "Séparés par des virgules, sans les deux-points : arrow_up, rotating_light",
+        "config_quorum": "Quorum d'escalade",
+        "config_quorum_hint": "Nombre de personnes différentes qui doivent remonter une pépite (un manager suffit).",
+        "config_capture_emoji": "Émoji de capture",
+        "config_capture_emoji_hint": "Réagir avec cet émoji enregistre le message comme pépite.",
+        "config_language": "Langue du bot",
+        "config_language_hint": "Langue des messages, du résumé et des boutons.",
+        "config_retention_days": "Conservation (jours)",
+        "config_retention_days_hint": "Les pépites plus anciennes sont effacées ; 0 : conservées sans limite.",
+        "config_invalid": "Valeur refusée : {message}",
+        "config_not_allowed": "Seuls les managers et les administrateurs de l'espace peuvent changer les réglages.",
+        "config_saved": "Réglages Pépites enregistrés.",
+        "weekday_mon": "lundi",
+        "weekday_tue": "mardi",
+        "weekday_wed": "mercredi",
+        "weekday_thu": "jeudi",
+        "weekday_fri": "vendredi",
+        "weekday_sat": "samedi",
+        "weekday_sun": "dimanche",
         "help": "*Pépites* transforme ce qui se dit à la machine à café en choses réparées, répétées ou vendues.\n"
         "• `/insight <texte>` : partager une pépite (problème, dysfonctionnement, succès, idée)\n"
         "• `/insight` seul : ouvrir le formulaire (type, anonymat, client)\n"
@@ -108,6 +149,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "• Réaction :{emoji}: sur un message : l'enregistrer\n"
         "• Réaction :{escalate}: : remonter un message ; à {quorum} personnes, les managers sont alertés\n"
         "• `/insight mine` : vos dernières pépites et leur statut\n"
+        "• `/insight search <mots>` : chercher dans les pépites (accents ignorés)\n"
+        "• `/insight config` : réglages (managers et administrateurs)\n"
         "• `/insight help` : cette aide",
     },
     "en": {
@@ -205,6 +248,47 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "trend_stable": "➡️ stable",
         "trend_fading": "📉 fading",
         "trend_recurring": "🔁 recurring",
+        "digest_chart_title": "Top themes, last 8 weeks",
+        "search_usage": "Write the words to look for: `/insight search delivery late`.",
+        "search_title": "Insights containing “{query}”",
+        "search_none": "No insight contains “{query}”.",
+        "config_title": "Pépites settings",
+        "config_save": "Save",
+        "config_intro": "These settings apply to the whole workspace. The bot must be a member of the channels you pick.",
+        "config_digest_channel": "Digest and alerts channel",
+        "config_digest_channel_hint": "The weekly digest and escalation alerts are posted here.",
+        "config_digest_weekday": "Digest day",
+        "config_digest_weekday_hint": "The digest covers the 7 days before it.",
+        "config_digest_time": "Digest time",
+        "config_digest_time_hint": "In the time zone below.",
+        "config_timezone": "Time zone",
+        "config_timezone_hint": "IANA name, for example Europe/Paris or America/New_York.",
+        "config_sales_channel": "Sales channel",
+        "config_sales_channel_hint": "Gets the week's customer signals (leads, customers at risk, references, competitors).",
+        "config_managers": "Managers",
+        "config_managers_hint": "They get the alerts, can act on insights and change these settings.",
+        "config_manager_group": "Manager user group (S… id)",
+        "config_manager_group_hint": "Optional: members of this user group are managers too.",
+        "config_escalation_emojis": "Escalation emoji",
+        "config_escalation_emojis_hint": "Comma-separated, without colons: arrow_up, rotating_light",
+        "config_quorum": "Escalation quorum",
+        "config_quorum_hint": "How many different people must escalate an insight (one manager is enough).",
+        "config_capture_emoji": "Capture emoji",
+        "config_capture_emoji_hint": "Reacting with this emoji saves the message as an insight.",
+        "config_language": "Bot language",
+        "config_language_hint": "Language of messages, the digest and buttons.",
+        "config_retention_days": "Retention (days)",
+        "config_retention_days_hint": "Older insights are erased; 0 keeps them for ever.",
+        "config_invalid": "Not accepted: {message}",
+        "config_not_allowed": "Only managers and workspace admins can change the settings.",
+        "config_saved": "Pépites settings saved.",
+        "weekday_mon": "Monday",
+        "weekday_tue": "Tuesday",
+        "weekday_wed": "Wednesday",
+        "weekday_thu": "Thursday",
+        "weekday_fri": "Friday",
+        "weekday_sat": "Saturday",
+        "weekday_sun": "Sunday",
         "help": "*Pépites* turns what people say at the coffee machine into things that get fixed, repeated or sold.\n"
         "• `/insight <text>`: share an insight (problem, dysfunction, success, idea)\n"
         "• `/insight` alone: open the form (kind, anonymity, customer)\n"
@@ -212,6 +296,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "• Reaction :{emoji}: on a message: save it\n"
         "• Reaction :{escalate}: to escalate a message; at {quorum} people, managers are alerted\n"
         "• `/insight mine`: your latest insights and their status\n"
+        "• `/insight search <words>`: search insights (accents ignored)\n"
+        "• `/insight config`: settings (managers and admins)\n"
         "• `/insight help`: this help",
     },
 }

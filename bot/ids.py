@@ -10,6 +10,7 @@ SHORTCUT_SAVE: Final = "save_as_insight"
 
 VIEW_CAPTURE: Final = "insight_capture"
 VIEW_NOTICE: Final = "insight_notice"
+VIEW_CONFIG: Final = "insight_config"
 
 # Confirmation message buttons.
 ACTION_CHANGE_KIND: Final = "insight_change_kind"
@@ -44,15 +45,23 @@ DEFAULT_ESCALATION_EMOJIS: Final = ("arrow_up", "rotating_light")
 # Events the app subscribes to (manifest.yml `bot_events`).
 EVENTS: Final = ("reaction_added", "reaction_removed")
 # Bot token scopes the code uses.
-BOT_SCOPES: Final = ("chat:write", "commands", "reactions:read")
+BOT_SCOPES: Final = (
+    "channels:join",  # join a public digest or sales channel the bot was not invited to
+    "chat:write",
+    "commands",
+    "files:write",  # the digest's chart
+    "reactions:read",
+    "usergroups:read",  # members of the manager user group
+    "users:read",  # who is a workspace admin (/insight config)
+)
 
 ACTIONS: Final = (ACTION_CHANGE_KIND, ACTION_MAKE_ANONYMOUS, ACTION_DELETE, *STATUS_ACTIONS)
-VIEWS: Final = (VIEW_CAPTURE,)
+VIEWS: Final = (VIEW_CAPTURE, VIEW_CONFIG)
 SHORTCUTS: Final = (SHORTCUT_SAVE,)
 COMMANDS: Final = (COMMAND,)
 
 MAX_TEXT_LENGTH: Final = 4000
-SUBCOMMANDS: Final = ("help", "mine")
+SUBCOMMANDS: Final = ("help", "mine", "search", "config")
 
 
 def digest_item_block_id(section: str, insight_id: int) -> str:

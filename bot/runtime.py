@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_bolt import App
 from sqlalchemy import Engine
 
 from bot.app import create_app
 from bot.confirmations import make_web_client, update_confirmation
+from bot.managers import ManagerDirectory
+from bot.scheduler import TICK_SECONDS, DigestScheduler, utc_now
 from bot.server import WSGIApp, make_wsgi
 from bot.services import Services
 from bot.settings import Settings
 from bot.tagger_process import SubprocessTagger
 from bot.tagging import BatchTagger, TaggingWorker
 from bot.views.cards import InsightCard
+from bot.workspace_config import ConfigCache, WorkspaceConfig
 from insights.types import KnownOrgs
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
@@ -32,13 +37,18 @@ class Runtime:
     app: App
     wsgi: WSGIApp
 
+    scheduler: DigestScheduler | None = None
     owns_tagger: bool = True
 
     def start(self) -> None:
-        """Start the tagging process (it loads spaCy in the background) and worker; the app answers at once."""
+        """Start the tagging process (it loads spaCy in the background), its worker and the digest scheduler."""
         self.services.tagging.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.services.tagging.stop()
         if self.owns_tagger:
             self.services.tagging.tagger.stop()
@@ -51,6 +61,9 @@ def build_runtime(
     tagger: BatchTagger | None = None,
     token_verification: bool = True,
     migrate: bool = True,
+    schedule: bool = True,
+    clock: Callable[[], datetime] = utc_now,
+    tick_seconds: float = TICK_SECONDS,
 ) -> Runtime:
     """Everything one process needs; ``settings.require_slack()`` must hold."""
     settings.require_slack()
@@ -62,8 +75,10 @@ def build_runtime(
     owns_tagger = tagger is None
     tagger = tagger or SubprocessTagger(settings.model_dir)
 
+    configs = ConfigCache(sessions, WorkspaceConfig.defaults(settings))
+
     def notify(card: InsightCard, where: dict[str, object]) -> None:
-        update_confirmation(client, card, settings.language, dict(where))
+        update_confirmation(client, card, configs.get(str(where.get("team") or "")).language, dict(where))
 
     tagging = TaggingWorker(
         sessions,
@@ -77,13 +92,19 @@ def build_runtime(
         vault=ReporterVault(settings.secret_key or ""),
         tagging=tagging,
         client=client,
+        configs=configs,
+        managers=ManagerDirectory(),
     )
     app = create_app(services, token_verification=token_verification)
+    scheduler = (
+        DigestScheduler(sessions, client, configs.defaults, clock=clock, interval=tick_seconds) if schedule else None
+    )
     return Runtime(
         settings=settings,
         engine=engine,
         services=services,
         app=app,
         wsgi=make_wsgi(app, services),
+        scheduler=scheduler,
         owns_tagger=owns_tagger,
     )

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.managers import ManagerDirectory
 from bot.settings import Settings
 from bot.tagging import TaggingWorker
+from bot.workspace_config import ConfigCache, WorkspaceConfig
 from models.privacy import ReporterVault
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace a request comes from, wherever its payload puts it."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("view") or {}).get("team_id")
+    return str(team or "")
 
 
 @dataclass
@@ -19,7 +28,12 @@ class Services:
     vault: ReporterVault
     tagging: TaggingWorker
     client: WebClient
+    configs: ConfigCache
+    managers: ManagerDirectory
 
-    @property
-    def lang(self) -> str:
-        return self.settings.language
+    def config(self, team_id: str) -> WorkspaceConfig:
+        """The workspace's settings (``/insight config``), over the environment's defaults."""
+        return self.configs.get(team_id)
+
+    def lang_of(self, team_id: str) -> str:
+        return self.config(team_id).language

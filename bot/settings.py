@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
+from typing import Any
 
+from bot.config_values import PARSERS, ConfigError
 from bot.ids import DEFAULT_CAPTURE_EMOJI, DEFAULT_ESCALATION_EMOJIS
 from models.db import DEFAULT_DATABASE_URL
 
@@ -34,6 +37,17 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum:
     return value
 
 
+def _setting(env: Mapping[str, str], name: str, setting: str, default: Any) -> Any:
+    """A workspace default from the environment, checked by the same parser as ``/insight config``."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return PARSERS[setting](setting, raw)
+    except ConfigError as exc:
+        raise SettingsError(f"{name}: {exc.message}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything Pépites reads from its environment. Tokens come only from here."""
@@ -51,7 +65,14 @@ class Settings:
     escalation_emojis: tuple[str, ...] = DEFAULT_ESCALATION_EMOJIS
     quorum: int = 3
     manager_ids: tuple[str, ...] = ()
-    alert_channel: str | None = None
+    # Workspace defaults (each workspace can change them with /insight config).
+    digest_channel: str | None = None
+    digest_weekday: int = 0
+    digest_time: time = time(9, 0)
+    timezone: str = "Europe/Paris"
+    sales_channel: str | None = None
+    manager_group: str | None = None
+    retention_days: int = 0
     language: str = "fr"
     known_customers: tuple[str, ...] = ()
     known_competitors: tuple[str, ...] = ()
@@ -72,7 +93,6 @@ class Settings:
         api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
         if not api_url.startswith(("https://", "http://")):
             raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
-        emoji = env.get("PEPITES_CAPTURE_EMOJI", "").strip().strip(":") or DEFAULT_CAPTURE_EMOJI
         return cls(
             bot_token=env.get("SLACK_BOT_TOKEN") or None,
             signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
@@ -83,12 +103,25 @@ class Settings:
             port=_int(env, "PORT", 3000, 1, 65535),
             http_threads=_int(env, "PEPITES_HTTP_THREADS", 16, 1, 256),
             listener_threads=_int(env, "PEPITES_LISTENER_THREADS", 16, 1, 256),
-            capture_emoji=emoji,
-            escalation_emojis=tuple(e.strip(":") for e in _split(env.get("PEPITES_ESCALATION_EMOJIS")))
-            or DEFAULT_ESCALATION_EMOJIS,
+            capture_emoji=_setting(env, "PEPITES_CAPTURE_EMOJI", "capture_emoji", DEFAULT_CAPTURE_EMOJI),
+            escalation_emojis=_setting(
+                env, "PEPITES_ESCALATION_EMOJIS", "escalation_emojis", DEFAULT_ESCALATION_EMOJIS
+            ),
             quorum=_int(env, "PEPITES_QUORUM", 3, 1, 100),
-            manager_ids=_split(env.get("PEPITES_MANAGERS")),
-            alert_channel=env.get("PEPITES_ALERT_CHANNEL", "").strip() or None,
+            manager_ids=_setting(env, "PEPITES_MANAGERS", "managers", ()),
+            # PEPITES_ALERT_CHANNEL is the earlier name of the digest channel (alerts go there too).
+            digest_channel=_setting(
+                env,
+                "PEPITES_DIGEST_CHANNEL" if env.get("PEPITES_DIGEST_CHANNEL") else "PEPITES_ALERT_CHANNEL",
+                "digest_channel",
+                None,
+            ),
+            digest_weekday=_setting(env, "PEPITES_DIGEST_DAY", "digest_weekday", 0),
+            digest_time=_setting(env, "PEPITES_DIGEST_TIME", "digest_time", time(9, 0)),
+            timezone=_setting(env, "PEPITES_TIMEZONE", "timezone", "Europe/Paris"),
+            sales_channel=_setting(env, "PEPITES_SALES_CHANNEL", "sales_channel", None),
+            manager_group=_setting(env, "PEPITES_MANAGER_GROUP", "manager_group", None),
+            retention_days=_int(env, "PEPITES_RETENTION_DAYS", 0, 0, 36500),
             language=language,
             known_customers=_split(env.get("PEPITES_KNOWN_CUSTOMERS")),
             known_competitors=_split(env.get("PEPITES_KNOWN_COMPETITORS")),

@@ -155,7 +155,10 @@ class TaggingWorker:
                 if insight is None:  # deleted while it was being read
                     continue
                 save_tags(session, insight, tags)
-                cards.append((InsightCard.of(insight), dict(insight.confirmation or {})))
+                where: dict[str, object] = dict(insight.confirmation or {})
+                if where:
+                    where["team"] = insight.workspace.team_id  # the confirmation speaks the workspace's language
+                cards.append((InsightCard.of(insight), where))
         for card, where in cards:
             log.info("insight %s tagged: %s, signal %s", card.id, card.kind, card.signal)
             if where:

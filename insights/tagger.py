@@ -13,6 +13,7 @@ from spacy.strings import get_string_id
 
 from insights.keywords import entities, keywords
 from insights.language import DEFAULT_LANG, detect_plain_language
+from insights.lemmas import doc_lemmas
 from insights.model import TaggingModel
 from insights.orgs import NO_KNOWN_ORGS, find_orgs
 from insights.pipeline import LoadedPipelines
@@ -85,5 +86,5 @@ class Tagger:
                     signal, subject = decide_signal(probabilities[i], orgs)
                     kind, confidence = kinds[i]
                     ents = entities(doc, orgs, self.is_common_word)
-                    out[i] = Tags(lang, kind, confidence, signal, subject, ents, keywords(doc))
+                    out[i] = Tags(lang, kind, confidence, signal, subject, ents, keywords(doc), doc_lemmas(doc))
         return out

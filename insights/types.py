@@ -33,6 +33,8 @@ class Tags:
     subject: str | None = None
     entities: tuple[Entity, ...] = field(default_factory=tuple)
     keywords: tuple[str, ...] = field(default_factory=tuple)
+    # Content lemmas as theme grouping reads them (insights.lemmas), kept so themes need no spaCy later.
+    lemmas: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from insights.types import KINDS, Kind, Tags
 from models.schema import Insight, StatusChange, Workspace, utcnow
+from models.search import fold
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
         status="open",
         entities=[],
         keywords=[],
+        lemmas=[],
+        search_text=fold(draft.text),
         created_at=draft.created_at or utcnow(),
         kind=draft.kind,
         kind_set_by="person" if draft.kind else None,
@@ -102,6 +105,7 @@ def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
             subject=tags.subject,
             entities=[{"text": e.text, "label": e.label} for e in tags.entities],
             keywords=list(tags.keywords),
+            lemmas=list(tags.lemmas),
             tagged_at=utcnow(),
         )
     )
@@ -168,6 +172,32 @@ def record_status(session: Session, insight: Insight, to_status: str, by: str | 
     session.add(StatusChange(insight_id=insight.id, from_status=from_status, to_status=to_status, by=by, note=note))
     session.flush()
     session.refresh(insight)
+    return True
+
+
+def assign_insight(session: Session, insight: Insight, assignee: str, by: str) -> bool:
+    """Assign the insight to someone (logged like any status change); False when they already have it."""
+    if insight.status == "assigned" and insight.assignee_id == assignee:
+        return False
+    if insight.status == "assigned":  # handed over to someone else: same status, a new line in the log
+        insight.assignee_id = assignee
+        session.add(StatusChange(insight_id=insight.id, from_status="assigned", to_status="assigned", by=by))
+        session.flush()
+        return True
+    if not record_status(session, insight, "assigned", by=by):
+        return False
+    insight.assignee_id = assignee
+    return True
+
+
+def resolve_insight(
+    session: Session, insight: Insight, by: str, note: str | None = None, value_eur: float | None = None
+) -> bool:
+    """Resolve with an optional note and € value (saved or won); False when it was already resolved."""
+    if not record_status(session, insight, "resolved", by=by, note=note):
+        return False
+    insight.resolved_at = utcnow()
+    insight.value_eur = value_eur
     return True
 
 

@@ -102,10 +102,18 @@ class Insight(Base):
     subject: Mapped[str | None] = mapped_column(String(255))
     entities: Mapped[list[Any]] = mapped_column(default=list)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
+    # Content lemmas for theme grouping, written by the tagger so the digest needs no spaCy.
+    lemmas: Mapped[list[Any]] = mapped_column(default=list)
+    # The text folded (lowercase, no accents, no ligatures) for accent-insensitive search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     tagged_at: Mapped[datetime | None]
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="open")
     escalated_at: Mapped[datetime | None]
+    assignee_id: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None]
+    # What resolving it saved or won, in euros, as the manager who resolved it said.
+    value_eur: Mapped[float | None]
     # Where the reporter's confirmation lives, so it can be updated once tagged:
     # {"response_url": …} for a slash command, {"channel": …, "ts": …} for a DM.
     confirmation: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -176,3 +184,22 @@ class DigestRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="claimed")
     message_ts: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Posting attempts and the last Slack error, so a failed post is retried a few times, never twice posted.
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(255))
+    posted_at: Mapped[datetime | None]
+
+
+class Reply(Base):
+    """A message relayed between a manager and an insight's reporter (the reporter stays anonymous)."""
+
+    __tablename__ = "reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    insight_id: Mapped[int] = mapped_column(ForeignKey("insight.id", ondelete="CASCADE"), index=True)
+    # "to_reporter" (written by the manager ``by``) or "to_manager" (written by the reporter: ``by`` is None).
+    direction: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str | None] = mapped_column(String(32))
+    to: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

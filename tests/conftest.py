@@ -15,7 +15,7 @@ from models.db import make_engine, make_sessions, normalise_url
 from models.migrate import upgrade
 
 POSTGRES_ENV = "PEPITES_TEST_POSTGRES_URL"
-TABLES = ("status_change", "vote", "insight", "theme", "digest_run", "workspace")
+TABLES = ("reply", "status_change", "vote", "insight", "theme", "digest_run", "workspace")
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import ids
 from bot.i18n import t
-from bot.services import Services
+from bot.services import Services, team_of
 from bot.views.cards import InsightCard
 from bot.views.confirmation import confirmation_blocks, confirmation_text
 from bot.views.messages import text_blocks
@@ -35,8 +35,8 @@ def _with_own_insight(
     change: Callable[[Session, Insight], InsightCard | None],
 ) -> InsightCard | None | bool:
     """Run ``change`` on the insight if the clicking person reported it; tell them otherwise."""
-    lang = services.lang
-    team_id = (body.get("team") or {}).get("id") or ""
+    team_id = team_of(body)
+    lang = services.lang_of(team_id)
     user_id = body["user"]["id"]
     with services.sessions.begin() as session:
         insight = get_insight(session, team_id, insight_id) if insight_id is not None else None
@@ -65,7 +65,7 @@ def change_kind_callback(
 
     card = _with_own_insight(services, body, _parse_id(value), respond, change)
     if isinstance(card, InsightCard):
-        _replace(services, respond, card)
+        _replace(services, respond, card, team_of(body))
 
 
 def make_anonymous_callback(
@@ -73,7 +73,7 @@ def make_anonymous_callback(
 ) -> None:
     """Forget the reporter's id in clear; only a sealed copy stays, to tell them about changes."""
     ack()
-    team_id = (body.get("team") or {}).get("id") or ""
+    team_id = team_of(body)
     user_id = body["user"]["id"]
 
     def change(session: Session, insight: Insight) -> InsightCard:
@@ -82,7 +82,7 @@ def make_anonymous_callback(
 
     card = _with_own_insight(services, body, _parse_id(str(action.get("value") or "")), respond, change)
     if isinstance(card, InsightCard):
-        _replace(services, respond, card)
+        _replace(services, respond, card, team_id)
 
 
 def delete_callback(
@@ -97,12 +97,12 @@ def delete_callback(
         return None
 
     if _with_own_insight(services, body, insight_id, respond, change) is None:
-        message = t(services.lang, "deleted", id=insight_id)
+        message = t(services.lang_of(team_of(body)), "deleted", id=insight_id)
         respond(replace_original=True, text=message, blocks=[b.to_dict() for b in text_blocks(message)])
 
 
-def _replace(services: Services, respond: Respond, card: InsightCard) -> None:
-    lang = services.lang
+def _replace(services: Services, respond: Respond, card: InsightCard, team_id: str) -> None:
+    lang = services.lang_of(team_id)
     respond(
         replace_original=True,
         text=confirmation_text(card, lang),

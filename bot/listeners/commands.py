@@ -7,23 +7,37 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import ids
 from bot.capture import CaptureFailed, draft_from, is_unknown_subcommand, reporter_fields, store, text_problem
 from bot.i18n import t
-from bot.services import Services
+from bot.services import Services, team_of
 from bot.views.capture_modal import CaptureOrigin, capture_modal
 from bot.views.cards import InsightCard
+from bot.views.config_modal import config_modal, read_submission
 from bot.views.confirmation import confirmation_blocks, confirmation_text
-from bot.views.messages import error_with_text_blocks, help_blocks, help_text, mine_blocks, text_blocks
+from bot.views.messages import (
+    error_with_text_blocks,
+    help_blocks,
+    help_text,
+    mine_blocks,
+    search_blocks,
+    text_blocks,
+)
 from bot.views.safe import from_slack, safe
 from models.repository import reporter_insights
+from models.search import search_insights, search_words
 
 log = logging.getLogger(__name__)
 
-# Announced subcommands that take words after them; they must not be stored as insights by mistake.
-LATER_SUBCOMMANDS = frozenset({"search", "config", "forget", "export"})
+SEARCH_LIMIT = 15
+
+# Announced subcommands not built yet; they must not be stored as insights by mistake.
+LATER_SUBCOMMANDS = frozenset({"forget", "export"})
+SEARCH_WORDS = frozenset({"search", "chercher", "recherche"})
+CONFIG_WORDS = frozenset({"config", "réglages", "reglages", "settings"})
 
 
 def _blocks(blocks: list[Any]) -> list[dict[str, Any]]:
@@ -32,7 +46,9 @@ def _blocks(blocks: list[Any]) -> list[dict[str, Any]]:
 
 def insight_command_callback(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     """Route ``/insight [text]``; every branch acks within Slack's 3 s, NLP happens later."""
-    lang = services.lang
+    team_id = team_of(body)
+    config = services.config(team_id)
+    lang = config.language
     text = from_slack(body.get("text") or "").strip()
     words = text.split()
     first = words[0].lower() if words else ""
@@ -42,12 +58,17 @@ def insight_command_callback(services: Services, ack: Ack, body: dict[str, Any],
         client.views_open(trigger_id=body["trigger_id"], view=capture_modal(lang, origin))
         return
     if len(words) == 1 and first in ("help", "aide"):
-        settings = services.settings
-        args = (lang, settings.capture_emoji, settings.escalation_emojis[0], settings.quorum)
+        args = (lang, config.capture_emoji, config.escalation_emojis[0], config.quorum)
         ack(response_type="ephemeral", text=help_text(*args), blocks=_blocks(help_blocks(*args)))
         return
     if len(words) == 1 and first in ("mine", "mes"):
-        _answer_mine(services, ack, body)
+        _answer_mine(services, ack, body, lang)
+        return
+    if first in SEARCH_WORDS:
+        _answer_search(services, ack, team_id, lang, text[len(words[0]) :].strip())
+        return
+    if len(words) == 1 and first in CONFIG_WORDS:
+        _open_config(services, ack, body, client, team_id)
         return
     if first in LATER_SUBCOMMANDS or is_unknown_subcommand(text):
         message = t(lang, "unknown_subcommand", word=safe(words[0], 40))
@@ -58,11 +79,10 @@ def insight_command_callback(services: Services, ack: Ack, body: dict[str, Any],
         message = t(lang, "too_long", length=len(text), limit=ids.MAX_TEXT_LENGTH)
         ack(response_type="ephemeral", text=message, blocks=_blocks(error_with_text_blocks(message, text)))
         return
-    _capture(services, ack, body, text)
+    _capture(services, ack, body, text, lang)
 
 
-def _capture(services: Services, ack: Ack, body: dict[str, Any], text: str) -> None:
-    lang = services.lang
+def _capture(services: Services, ack: Ack, body: dict[str, Any], text: str, lang: str) -> None:
     team_id, user_id = body["team_id"], body["user_id"]
     draft = draft_from(
         team_id=team_id,
@@ -88,8 +108,7 @@ def _capture(services: Services, ack: Ack, body: dict[str, Any], text: str) -> N
         services.tagging.submit(card.id)
 
 
-def _answer_mine(services: Services, ack: Ack, body: dict[str, Any]) -> None:
-    lang = services.lang
+def _answer_mine(services: Services, ack: Ack, body: dict[str, Any], lang: str) -> None:
     team_id, user_id = body["team_id"], body["user_id"]
     try:
         with services.sessions.begin() as session:
@@ -102,8 +121,66 @@ def _answer_mine(services: Services, ack: Ack, body: dict[str, Any]) -> None:
     ack(response_type="ephemeral", text=t(lang, "mine_title"), blocks=_blocks(mine_blocks(lang, cards)))
 
 
+def _answer_search(services: Services, ack: Ack, team_id: str, lang: str, query: str) -> None:
+    """``/insight search <words>``: this workspace's insights holding every word, accents ignored."""
+    if not search_words(query):
+        ack(response_type="ephemeral", text=t(lang, "search_usage"))
+        return
+    try:
+        with services.sessions.begin() as session:
+            cards = [InsightCard.of(row) for row in search_insights(session, team_id, query, limit=SEARCH_LIMIT)]
+    except SQLAlchemyError:
+        log.exception("searching insights failed")
+        ack(response_type="ephemeral", text=t(lang, "store_failed"))
+        return
+    blocks = search_blocks(lang, query, cards)
+    ack(response_type="ephemeral", text=t(lang, "search_title", query=safe(query, 100)), blocks=_blocks(blocks))
+
+
+def _open_config(services: Services, ack: Ack, body: dict[str, Any], client: WebClient, team_id: str) -> None:
+    """``/insight config``: the settings form, for the workspace's managers, admins and owners only."""
+    config = services.config(team_id)
+    lang = config.language
+    if not services.managers.may_configure(client, config, team_id, body["user_id"]):
+        ack(response_type="ephemeral", text=t(lang, "config_not_allowed"))
+        return
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=config_modal(lang, config))
+
+
+def config_submission_callback(services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Save the settings if they are all right; otherwise keep the form open, each error beside its field."""
+    team_id = team_of(body)
+    current = services.config(team_id)
+    lang = current.language
+    user_id = body["user"]["id"]
+    if not services.managers.may_configure(services.client, current, team_id, user_id):
+        ack(response_action="errors", errors={"digest_channel": t(lang, "config_not_allowed")})
+        return
+    config, errors = read_submission(view, current, lambda exc: t(lang, "config_invalid", message=exc.message))
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        services.configs.save(team_id, config)
+    except SQLAlchemyError:
+        log.exception("saving a workspace's settings failed")
+        ack(response_action="errors", errors={"digest_channel": t(lang, "store_failed_modal")})
+        return
+    ack()
+    log.info("workspace settings changed")
+    try:
+        services.client.chat_postMessage(channel=user_id, text=t(config.language, "config_saved"))
+    except SlackApiError as exc:
+        log.warning("could not confirm the settings change: %s", exc.response.get("error"))
+
+
 def register(app: App, services: Services) -> None:
     def on_insight_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         insight_command_callback(services, ack, body, client)
 
+    def on_config_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        config_submission_callback(services, ack, body, view)
+
     app.command(ids.COMMAND)(on_insight_command)
+    app.view(ids.VIEW_CONFIG)(on_config_submission)

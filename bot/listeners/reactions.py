@@ -41,13 +41,13 @@ def reaction_added_callback(
     if item.get("type") != "message":
         return
     reaction = str(event.get("reaction", ""))
-    settings = services.settings
-    if is_capture_reaction(reaction, settings.capture_emoji):
+    config = services.config(_team(body, context))
+    if is_capture_reaction(reaction, config.capture_emoji):
         _capture_message(services, event, body, client, context)
-    elif any(is_capture_reaction(reaction, emoji) for emoji in settings.escalation_emojis):
+    elif any(is_capture_reaction(reaction, emoji) for emoji in config.escalation_emojis):
         insight_id = _capture_message(services, event, body, client, context)  # the stored one if any
         if insight_id is not None:
-            vote_to_escalate(services, client, insight_id, str(event["user"]))
+            vote_to_escalate(services, client, _team(body, context), insight_id, str(event["user"]))
 
 
 def reaction_removed_callback(
@@ -55,7 +55,9 @@ def reaction_removed_callback(
 ) -> None:
     """Removing an escalation emoji takes the vote back (an escalation already sent stays sent)."""
     reaction = str(event.get("reaction", ""))
-    if not any(is_capture_reaction(reaction, emoji) for emoji in services.settings.escalation_emojis):
+    if not any(
+        is_capture_reaction(reaction, emoji) for emoji in services.config(_team(body, context)).escalation_emojis
+    ):
         return
     if (event.get("item") or {}).get("type") != "message":
         return
@@ -64,9 +66,13 @@ def reaction_removed_callback(
         withdraw_vote(services, insight_id, str(event["user"]))
 
 
+def _team(body: dict[str, Any], context: BoltContext) -> str:
+    return str(body.get("team_id") or context.team_id or "")
+
+
 def _key(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> str:
     item = event["item"]
-    return message_key(str(body.get("team_id") or context.team_id or ""), str(item["channel"]), str(item["ts"]))
+    return message_key(_team(body, context), str(item["channel"]), str(item["ts"]))
 
 
 def _capture_message(
@@ -74,7 +80,7 @@ def _capture_message(
 ) -> int | None:
     """Read the message behind the reaction (``reactions.get``) and store it as an insight; its id."""
     item = event["item"]
-    team_id = str(body.get("team_id") or context.team_id or "")
+    team_id = _team(body, context)
     channel_id, ts, user_id = str(item["channel"]), str(item["ts"]), str(event["user"])
     key = message_key(team_id, channel_id, ts)
     existing = _already_captured(services, key)
@@ -83,7 +89,7 @@ def _capture_message(
     response = client.reactions_get(channel=channel_id, timestamp=ts, full=True)
     message = response.get("message") or {}
     text = from_slack(str(message.get("text") or "")).strip()
-    lang = services.lang
+    lang = services.lang_of(team_id)
     if not text:
         _tell(client, channel_id, user_id, t(lang, "no_text"))
         return None
@@ -105,7 +111,7 @@ def _capture_message(
         _tell(client, channel_id, user_id, t(lang, "store_failed_modal"))
         raise
     if created:
-        send_confirmation(services, client, user_id, card, created=True, permalink=None)
+        send_confirmation(services, client, team_id, user_id, card, created=True, permalink=None)
     return card.id
 
 

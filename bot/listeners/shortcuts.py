@@ -20,7 +20,7 @@ from bot.capture import (
     text_problem,
 )
 from bot.i18n import t
-from bot.services import Services
+from bot.services import Services, team_of
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
 from bot.views.cards import InsightCard
 from bot.views.confirmation import confirmation_blocks, confirmation_text
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 def save_shortcut_callback(services: Services, ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
     """Open the capture modal prefilled with the message; a message with no text gets a clear notice."""
     ack()
-    lang = services.lang
+    lang = services.lang_of(team_of(shortcut))
     message = shortcut.get("message") or {}
     text = from_slack(message.get("text") or "").strip()
     if not text:
@@ -55,7 +55,7 @@ def capture_submission_callback(
     services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
     """Validate and store the modal's insight; errors keep the modal open with the text in it."""
-    lang = services.lang
+    lang = services.lang_of(team_of(body))
     text = (_state(view, ids.BLOCK_TEXT, ids.INPUT_TEXT).get("value") or "").strip()
     problem = text_problem(text)
     if problem:
@@ -96,7 +96,7 @@ def capture_submission_callback(
         return
     ack()
     permalink = _permalink(client, origin) if from_message and created else None
-    send_confirmation(services, client, user_id, card, created=created, permalink=permalink)
+    send_confirmation(services, client, team_id, user_id, card, created=created, permalink=permalink)
 
 
 def _permalink(client: WebClient, origin: CaptureOrigin) -> str | None:
@@ -109,10 +109,17 @@ def _permalink(client: WebClient, origin: CaptureOrigin) -> str | None:
 
 
 def send_confirmation(
-    services: Services, client: WebClient, user_id: str, card: InsightCard, *, created: bool, permalink: str | None
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    card: InsightCard,
+    *,
+    created: bool,
+    permalink: str | None,
 ) -> None:
     """DM the reporter what was stored (updated once tagged), then queue the tagging."""
-    lang = services.lang
+    lang = services.lang_of(team_id)
     where: dict[str, Any] = {}
     try:
         response = client.chat_postMessage(

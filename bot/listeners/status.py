@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.i18n import t
 from bot.reporter import reporter_user_id, tell_reporter
-from bot.services import Services
+from bot.services import Services, team_of
 from bot.views.alert import escalation_alert_blocks, status_note_blocks, status_note_text
 from bot.views.cards import InsightCard
 from models.repository import get_insight, record_status
@@ -25,12 +25,12 @@ def status_action_callback(
 ) -> None:
     """Apply the status the button stands for, once; a repeated click changes nothing."""
     ack()
-    lang = services.lang
+    team_id = team_of(body)
+    config = services.config(team_id)
+    lang = config.language
     to_status = ids.STATUS_ACTIONS[str(action["action_id"])]
-    team_id = (body.get("team") or {}).get("id") or ""
     user_id = body["user"]["id"]
-    managers = services.settings.manager_ids
-    if managers and user_id not in managers:
+    if not services.managers.may_act(client, config, user_id):
         respond(text=t(lang, "not_manager"), response_type="ephemeral", replace_original=False)
         return
     value = str(action.get("value") or "")

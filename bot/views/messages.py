@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 
 from bot.i18n import t
 from bot.views.cards import InsightCard
-from bot.views.safe import quote, safe
+from bot.views.safe import quote, safe, truncate
 
 
 def text_blocks(message: str) -> list[Block]:
@@ -35,7 +35,18 @@ def mine_blocks(lang: str, cards: Sequence[InsightCard]) -> list[Block]:
     """The person's latest insights, each with its kind and status."""
     if not cards:
         return text_blocks(t(lang, "mine_empty"))
-    blocks: list[Block] = [HeaderBlock(text=t(lang, "mine_title"))]
+    return _card_list(lang, t(lang, "mine_title"), cards)
+
+
+def search_blocks(lang: str, query: str, cards: Sequence[InsightCard]) -> list[Block]:
+    """Search results: the insights found, newest first, or a sentence saying none was."""
+    if not cards:
+        return text_blocks(t(lang, "search_none", query=safe(query, 100)))
+    return _card_list(lang, truncate(t(lang, "search_title", query=" ".join(query.split())), 150), cards)
+
+
+def _card_list(lang: str, title: str, cards: Sequence[InsightCard]) -> list[Block]:
+    blocks: list[Block] = [HeaderBlock(text=title)]
     for card in cards:
         kind = t(lang, f"kind_{card.kind}") if card.kind else t(lang, "kind_pending")
         status = t(lang, f"status_{card.status}")

@@ -31,7 +31,7 @@ def test_settings_parse_every_variable() -> None:
         }
     )
     assert settings.escalation_emojis == ("fire", "sos") and settings.quorum == 2
-    assert settings.manager_ids == ("UMGR1", "UMGR2") and settings.alert_channel == "C0ALERTS"
+    assert settings.manager_ids == ("UMGR1", "UMGR2") and settings.digest_channel == "C0ALERTS"
     assert settings.slack_api_url == "http://127.0.0.1:8000/api/"
     assert settings.port == 8080 and settings.capture_emoji == "bulb" and settings.language == "en"
     assert settings.known_customers == ("Biocoop", "Leroy Merlin") and settings.socket_mode
@@ -75,5 +75,40 @@ def test_settings_socket_mode_needs_no_signing_secret() -> None:
     ],
 )
 def test_settings_bad_values_are_refused(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_settings_read_the_workspace_defaults_of_the_digest() -> None:
+    settings = Settings.from_env(
+        {
+            "PEPITES_DIGEST_CHANNEL": "C0DIGEST",
+            "PEPITES_ALERT_CHANNEL": "C0ALERTS",  # the older name loses to the new one
+            "PEPITES_DIGEST_DAY": "Friday",
+            "PEPITES_DIGEST_TIME": "17h30",
+            "PEPITES_TIMEZONE": "America/Montreal",
+            "PEPITES_SALES_CHANNEL": "C0SALES",
+            "PEPITES_MANAGER_GROUP": "S0MANAGERS",
+            "PEPITES_RETENTION_DAYS": "365",
+        }
+    )
+    assert settings.digest_channel == "C0DIGEST" and settings.digest_weekday == 4
+    assert settings.digest_time.strftime("%H:%M") == "17:30" and settings.timezone == "America/Montreal"
+    assert settings.sales_channel == "C0SALES" and settings.manager_group == "S0MANAGERS"
+    assert settings.retention_days == 365
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PEPITES_TIMEZONE", "Europe/Lutece"),
+        ("PEPITES_DIGEST_TIME", "25:00"),
+        ("PEPITES_DIGEST_DAY", "someday"),
+        ("PEPITES_DIGEST_CHANNEL", "#general"),
+        ("PEPITES_MANAGERS", "alice"),
+        ("PEPITES_RETENTION_DAYS", "-1"),
+    ],
+)
+def test_a_wrong_workspace_default_is_named(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})

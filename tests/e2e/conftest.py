@@ -3,13 +3,15 @@ database, and the real spaCy pipelines (loaded once per test session)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.runtime import Runtime, build_runtime
+from bot.scheduler import utc_now
 from bot.tagger_process import SubprocessTagger
 from tests.bot.conftest import SIGNING_SECRET, make_settings
 from tests.support.fake_slack import FakeSlack
@@ -45,10 +47,26 @@ class Pepites:
 
 
 def start_pepites(
-    database_url: str, fake: FakeSlack, tagger: SubprocessTagger | None, *, migrate: bool = True, **env: str
+    database_url: str,
+    fake: FakeSlack,
+    tagger: SubprocessTagger | None,
+    *,
+    migrate: bool = True,
+    schedule: bool = False,
+    clock: Callable[[], datetime] | None = None,
+    tick_seconds: float = 0.2,
+    **env: str,
 ) -> Pepites:
+    """The app on a real HTTP server; its digest scheduler runs only when asked, on the given clock."""
     settings = make_settings(database_url, api_url=fake.base_url, **env)
-    runtime = build_runtime(settings, tagger=tagger, migrate=migrate)
+    runtime = build_runtime(
+        settings,
+        tagger=tagger,
+        migrate=migrate,
+        schedule=schedule,
+        clock=clock or utc_now,
+        tick_seconds=tick_seconds,
+    )
     runtime.start()
     server = BackgroundWSGIServer(runtime.wsgi, threads=8).start()
     return Pepites(runtime, server, SlackSender(server.events_url, SIGNING_SECRET), fake)

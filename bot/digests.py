@@ -1,0 +1,198 @@
+"""The weekly digest of one workspace: which period is due, building it from the database, posting it.
+
+Periods follow each workspace's schedule in its own time zone: the digest due at ``now`` covers the
+7 days before the latest scheduled moment (default Monday 09:00, Europe/Paris) that is not after ``now``.
+Building reads the period's insights with the lemmas stored at tagging time (no spaCy here), groups
+them into themes, matches the themes to the 8 weeks before for trends and the chart, and renders the
+blocks. Posting sends the digest to the digest channel, the chart in its thread, and the customer
+signals to the sales channel; only the digest message itself decides whether the run was posted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.i18n import t
+from bot.views.digest import digest_blocks, digest_text, signals_blocks, signals_text
+from bot.workspace_config import WorkspaceConfig
+from insights.chart import theme_chart_png
+from insights.digest import Digest, build_digest
+from insights.themes import ThemeCluster, cluster_lemmas
+from insights.trends import ThemeTrend, theme_trends
+from models.digests import (
+    kind_counts,
+    open_escalations,
+    past_themes,
+    resolved_between,
+    store_themes,
+    value_before,
+    vote_counts,
+    week_key,
+    week_rows,
+)
+from models.schema import Workspace
+
+log = logging.getLogger(__name__)
+
+HISTORY_WEEKS: Final = 8
+CHART_THEMES: Final = 6
+CHART_FILENAME: Final = "pepites-themes.png"
+
+
+@dataclass(frozen=True)
+class DigestPeriod:
+    """``[start, end)`` in UTC; ``week`` is the local date the period starts on (the claim's key)."""
+
+    start: datetime
+    end: datetime
+    week: date
+
+    @property
+    def key(self) -> str:
+        return week_key(self.week)
+
+
+def due_period(now: datetime, config: WorkspaceConfig) -> DigestPeriod:
+    """The period of the latest digest due at ``now``, by the workspace's day, time and time zone."""
+    tz = config.tz
+    local = now.astimezone(tz)
+    day = local.date() - timedelta(days=(local.weekday() - config.digest_weekday) % 7)
+    end = datetime.combine(day, config.digest_time, tzinfo=tz)
+    if end > local:
+        day -= timedelta(days=7)
+        end = datetime.combine(day, config.digest_time, tzinfo=tz)
+    start = datetime.combine(day - timedelta(days=7), config.digest_time, tzinfo=tz)
+    return DigestPeriod(start.astimezone(UTC), end.astimezone(UTC), start.date())
+
+
+def last_days(now: datetime, config: WorkspaceConfig, days: int = 7) -> DigestPeriod:
+    """The ``days`` days up to ``now`` (``pepites digest`` builds one at any moment)."""
+    start = now - timedelta(days=days)
+    return DigestPeriod(start.astimezone(UTC), now.astimezone(UTC), start.astimezone(config.tz).date())
+
+
+@dataclass(frozen=True)
+class WeeklyDigest:
+    """A built digest: the data, its Block Kit, the sales post and the chart."""
+
+    digest: Digest
+    blocks: list[dict[str, Any]]
+    text: str
+    signal_blocks: list[dict[str, Any]]
+    signal_text: str
+    chart_png: bytes
+    themes: list[ThemeCluster]
+    trends: dict[str, ThemeTrend]
+
+
+def _chart_series(themes: list[ThemeCluster], trends: dict[str, ThemeTrend], weeks: list[str]) -> dict[str, list[int]]:
+    """Insights per week of the biggest themes: this week's size, and the sizes of the themes they matched."""
+    series: dict[str, list[int]] = {}
+    for theme in sorted(themes, key=lambda t: -t.size)[:CHART_THEMES]:
+        sizes = dict.fromkeys(weeks, 0)
+        trend = trends.get(theme.key)
+        for match in trend.matches if trend else ():
+            if str(match.week) in sizes:
+                sizes[str(match.week)] += match.size
+        sizes[weeks[-1]] = theme.size
+        label = theme.label if theme.label not in series else f"{theme.label} ({theme.key})"
+        series[label] = [sizes[w] for w in weeks]
+    return series
+
+
+def build_weekly(
+    session: Session, workspace: Workspace, config: WorkspaceConfig, period: DigestPeriod, *, persist: bool
+) -> WeeklyDigest:
+    """Build one workspace's digest of ``period``; ``persist`` stores its themes (the scheduled run does)."""
+    rows = week_rows(session, workspace.id, period.start, period.end)
+    ids = [str(i.id) for i in rows.insights]
+    themes = cluster_lemmas(ids, rows.lemmas, [i.reporter for i in rows.insights])
+    first_week = period.week - timedelta(weeks=HISTORY_WEEKS)
+    history = past_themes(session, workspace.id, first_week, period.week)
+    trends = theme_trends(themes, history, period.key)
+    if persist:
+        store_themes(session, workspace.id, period.week, themes, trends)
+    previous = kind_counts(session, workspace.id, period.start - timedelta(days=7), period.start)
+    last_week = {str(kind) if kind else "pending": count for kind, count in previous.items()}
+    escalations = open_escalations(session, workspace.id)
+    resolved = resolved_between(session, workspace.id, period.start, period.end)
+    votes = vote_counts(session, [i.id for i in rows.insights] + [i.id for i in escalations])
+    digest = build_digest(
+        rows.insights,
+        last_week,
+        themes,
+        trends,
+        escalations,
+        resolved,
+        period.start,
+        period.end,
+        votes=votes,
+        value_before_eur=value_before(session, workspace.id, period.start),
+    )
+    lang = config.language
+    weeks = [week_key(period.week - timedelta(weeks=n)) for n in range(HISTORY_WEEKS - 1, -1, -1)]
+    chart = theme_chart_png(weeks, _chart_series(themes, trends, weeks), t(lang, "digest_chart_title"))
+    return WeeklyDigest(
+        digest=digest,
+        blocks=[b.to_dict() for b in digest_blocks(digest, lang)],
+        text=digest_text(digest, lang),
+        signal_blocks=[b.to_dict() for b in signals_blocks(digest, lang)],
+        signal_text=signals_text(digest, lang),
+        chart_png=chart,
+        themes=themes,
+        trends=trends,
+    )
+
+
+class DigestNotPosted(Exception):
+    """Slack refused the digest message; ``error`` is its error code (``channel_not_found``…)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def post_weekly(client: WebClient, config: WorkspaceConfig, weekly: WeeklyDigest) -> str:
+    """Post the digest, then its chart and the sales post; the digest's ts. Raises DigestNotPosted."""
+    channel = config.digest_channel
+    if not channel:
+        raise DigestNotPosted("no_digest_channel")
+    ts = _post(client, channel, weekly.text, weekly.blocks)
+    try:
+        client.files_upload_v2(
+            channel=channel,
+            thread_ts=ts,
+            content=weekly.chart_png,
+            filename=CHART_FILENAME,
+            title=t(config.language, "digest_chart_title"),
+        )
+    except SlackApiError as exc:  # the digest is out; a missing chart is logged, not retried
+        log.warning("the digest's chart was not uploaded: %s", exc.response.get("error"))
+    if config.sales_channel and weekly.digest.signals:
+        try:
+            _post(client, config.sales_channel, weekly.signal_text, weekly.signal_blocks)
+        except DigestNotPosted as exc:
+            log.warning("the customer signals were not posted to the sales channel: %s", exc.error)
+    return ts
+
+
+def _post(client: WebClient, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
+    """Post a message; a bot not in a public channel joins it and tries once more."""
+    try:
+        return str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "unknown_error")
+    if error == "not_in_channel":
+        try:
+            client.conversations_join(channel=channel)
+            return str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "unknown_error")
+    raise DigestNotPosted(error)

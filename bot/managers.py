@@ -1,0 +1,85 @@
+"""Who is a manager of a workspace: its configured user ids, the members of its user group, and who may
+change its settings (managers, and the workspace's admins and owners).
+
+User group members and admin flags come from the Web API (``usergroups.users.list``, ``users.info``) and
+are kept :data:`CACHE_SECONDS`, so a button click costs at most one call every few minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Final
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.workspace_config import WorkspaceConfig
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS: Final = 300.0
+
+
+class ManagerDirectory:
+    """Answers "is this person a manager here?" and "may they change the settings?"."""
+
+    def __init__(self, ttl: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+        self._admins: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    def managers(self, client: WebClient, config: WorkspaceConfig) -> frozenset[str]:
+        """Every manager's user id: the configured ones and the members of the manager group."""
+        people = set(config.managers)
+        if config.manager_group:
+            people |= self._group_members(client, config.manager_group)
+        return frozenset(people)
+
+    def is_manager(self, client: WebClient, config: WorkspaceConfig, user_id: str) -> bool:
+        return user_id in config.managers or user_id in self.managers(client, config)
+
+    def may_act(self, client: WebClient, config: WorkspaceConfig, user_id: str) -> bool:
+        """Managers' buttons: anyone when the workspace names no manager, else managers only."""
+        return not config.has_managers or self.is_manager(client, config, user_id)
+
+    def may_configure(self, client: WebClient, config: WorkspaceConfig, team_id: str, user_id: str) -> bool:
+        """``/insight config``: the workspace's managers, admins and owners."""
+        return self.is_manager(client, config, user_id) or self._is_admin(client, team_id, user_id)
+
+    def _group_members(self, client: WebClient, group: str) -> frozenset[str]:
+        now = self._clock()
+        with self._lock:
+            hit = self._groups.get(group)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        try:
+            response = client.usergroups_users_list(usergroup=group)
+            members = frozenset(str(u) for u in response.get("users") or [])
+        except SlackApiError as exc:
+            log.warning("could not list the manager group: %s", exc.response.get("error"))
+            return hit[1] if hit is not None else frozenset()
+        with self._lock:
+            self._groups[group] = (now, members)
+        return members
+
+    def _is_admin(self, client: WebClient, team_id: str, user_id: str) -> bool:
+        now = self._clock()
+        key = (team_id, user_id)
+        with self._lock:
+            hit = self._admins.get(key)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        try:
+            user = client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("could not read a user's admin flag: %s", exc.response.get("error"))
+            return False
+        admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        with self._lock:
+            self._admins[key] = (now, admin)
+        return admin

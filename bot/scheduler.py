@@ -1,0 +1,151 @@
+"""The scheduler every process runs: one interval tick that posts the digests that are due, exactly once.
+
+APScheduler's job stores cannot be shared between processes, so each process keeps an in-memory
+``BackgroundScheduler`` with a single job, :meth:`DigestScheduler.tick` (``coalesce``, one instance at a
+time, no misfire limit). The tick asks the database which workspaces have a digest due and claims each
+(workspace, period) with a unique ``digest_run`` row before building and posting it
+(:func:`models.digests.claim_digest`): with several processes, or after a restart, one of them posts
+it. The due period is always the latest one, so a process that was down on Monday catches the digest up
+once at its first tick, and does not post the weeks it missed one after another.
+
+A workspace installed after a period ended does not get that period's digest. Clocks are passed in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.digests import DigestNotPosted, DigestPeriod, build_weekly, due_period, post_weekly
+from bot.workspace_config import WorkspaceConfig
+from models.digests import claim_digest, finish_digest
+from models.schema import Workspace
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS: Final = 60.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class TickResult:
+    """What one tick did for one workspace: ``posted``, ``failed`` (with Slack's error)."""
+
+    team_id: str
+    outcome: str
+    error: str | None = None
+
+
+class DigestScheduler:
+    """Posts each workspace's digest when it is due; safe to run in every replica."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        client: WebClient,
+        defaults: WorkspaceConfig,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        interval: float = TICK_SECONDS,
+    ) -> None:
+        self._sessions = sessions
+        self._client = client
+        self._defaults = defaults
+        self._clock = clock
+        self._interval = interval
+        self._scheduler: BackgroundScheduler | None = None
+        self.ticks = 0
+
+    def start(self) -> None:
+        """Tick at once, then every ``interval`` seconds, on APScheduler's own thread."""
+        if self._scheduler is not None:
+            return
+        scheduler = BackgroundScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._tick_safely,
+            IntervalTrigger(seconds=self._interval, timezone=UTC),
+            id="digest-tick",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+
+    def _tick_safely(self) -> None:
+        try:
+            self.tick()
+        except Exception:  # noqa: BLE001 - the next tick tries again; the scheduler must keep running
+            log.exception("the digest tick failed")
+
+    def tick(self) -> list[TickResult]:
+        """Claim and post every digest due now; what was done, per workspace that had one to do."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            workspaces = [
+                (w.id, w.team_id, w.created_at, dict(w.settings or {})) for w in session.scalars(select(Workspace))
+            ]
+        results = []
+        for workspace_id, team_id, created_at, stored in workspaces:
+            config = self._defaults.with_stored(stored)
+            if not config.digest_channel:
+                continue
+            period = due_period(now, config)
+            if period.end < created_at:
+                continue  # installed after that digest was due
+            try:
+                result = self._run(workspace_id, team_id, config, period, now)
+            except Exception:  # noqa: BLE001 - one workspace's failure must not stop the others'
+                log.exception("the digest of workspace %s failed", workspace_id)
+                continue
+            if result is not None:
+                results.append(result)
+        self.ticks += 1
+        return results
+
+    def _run(
+        self, workspace_id: int, team_id: str, config: WorkspaceConfig, period: DigestPeriod, now: datetime
+    ) -> TickResult | None:
+        with self._sessions.begin() as session:
+            run = claim_digest(session, workspace_id, period.week, now)
+            run_id = run.id if run is not None else None
+        if run_id is None:
+            return None
+        log.info("digest of workspace %s for the week of %s claimed", workspace_id, period.week.isoformat())
+        try:
+            with self._sessions.begin() as session:
+                workspace = session.get(Workspace, workspace_id)
+                assert workspace is not None
+                weekly = build_weekly(session, workspace, config, period, persist=True)
+            ts = post_weekly(self._client, config, weekly)
+        except DigestNotPosted as exc:
+            with self._sessions.begin() as session:
+                finish_digest(session, run_id, now, error=exc.error)
+            log.warning("the digest of workspace %s was not posted: %s", workspace_id, exc.error)
+            return TickResult(team_id, "failed", exc.error)
+        except Exception:
+            with self._sessions.begin() as session:
+                finish_digest(session, run_id, now, error="internal_error")
+            raise
+        with self._sessions.begin() as session:
+            finish_digest(session, run_id, now, message_ts=ts)
+        log.info("digest of workspace %s posted", workspace_id)
+        return TickResult(team_id, "posted")
