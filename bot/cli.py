@@ -20,7 +20,11 @@ def _settings() -> Settings:
 
 
 def _logging(level: str) -> None:
+    """Log to stderr through the privacy filter: no message text, user id or token in any line."""
+    from bot.log_privacy import install_privacy_filter
+
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    install_privacy_filter()
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -37,7 +37,9 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, pool_size: int = 10, echo: b
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
+        )
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     # Short connect and pool timeouts: a request must fail fast (and tell the person) rather than miss
@@ -45,6 +47,7 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, pool_size: int = 10, echo: b
     return create_engine(
         url,
         echo=echo,
+        hide_parameters=True,  # error messages never repeat the values (insight texts) of a statement
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=2,
