@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, reactions, shortcuts, status
+from bot.listeners import actions, commands, conversation, reactions, shortcuts, status
 from bot.services import Services
 
-SURFACES = (commands, shortcuts, reactions, actions, status)
+SURFACES = (commands, shortcuts, reactions, actions, status, conversation)
 
 
 def create_app(services: Services, *, token_verification: bool = True) -> App:

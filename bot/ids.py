@@ -11,6 +11,9 @@ SHORTCUT_SAVE: Final = "save_as_insight"
 VIEW_CAPTURE: Final = "insight_capture"
 VIEW_NOTICE: Final = "insight_notice"
 VIEW_CONFIG: Final = "insight_config"
+VIEW_RESOLVE: Final = "insight_resolve"
+VIEW_REPLY: Final = "insight_reply"
+VIEW_ANSWER: Final = "insight_answer"
 
 # Confirmation message buttons.
 ACTION_CHANGE_KIND: Final = "insight_change_kind"
@@ -18,16 +21,27 @@ ACTION_MAKE_ANONYMOUS: Final = "insight_make_anonymous"
 ACTION_DELETE: Final = "insight_delete"
 
 # Managers' buttons on an escalation alert (and on digest items): each changes the insight's status.
+# Acknowledge and dismiss change the status at once; resolve opens a form (note, € value) first.
 ACTION_ACKNOWLEDGE: Final = "insight_acknowledge"
 ACTION_RESOLVE: Final = "insight_resolve"
 ACTION_DISMISS: Final = "insight_dismiss"
-STATUS_ACTIONS: Final = {ACTION_ACKNOWLEDGE: "acknowledged", ACTION_RESOLVE: "resolved", ACTION_DISMISS: "dismissed"}
+STATUS_ACTIONS: Final = {ACTION_ACKNOWLEDGE: "acknowledged", ACTION_DISMISS: "dismissed"}
+# A manager writes to the reporter (relayed by the bot); the reporter answers, still anonymous.
+ACTION_REPLY: Final = "insight_reply"
+ACTION_ANSWER: Final = "insight_answer"
+# Anyone: "me too" counts towards the quorum like the escalation reaction.
+ACTION_ME_TOO: Final = "insight_me_too"
+# The reporter of a near-duplicate: "+1 to #42 instead" (value ``"<new id>:<existing id>"``).
+ACTION_MERGE: Final = "insight_merge"
 
-# Digest items carry the three buttons above (value = insight id) and an assign select, which has no
+# Digest items carry the buttons above (value = insight id) and an assign select, which has no
 # value: its insight is in the block id, ``f"{BLOCK_DIGEST_ITEM}:{section}:{insight_id}"``
-# (digest_item_block_id). ACTION_ASSIGN joins ACTIONS when its listener is registered (test_manifest).
+# (digest_item_block_id).
 ACTION_ASSIGN: Final = "insight_assign"
 BLOCK_DIGEST_ITEM: Final = "digest_item"
+# Closing-the-loop forms.
+BLOCK_NOTE: Final = "note"
+BLOCK_VALUE: Final = "value_eur"
 
 # Capture modal blocks and their inputs.
 BLOCK_TEXT: Final = "text"
@@ -43,7 +57,7 @@ DEFAULT_CAPTURE_EMOJI: Final = "gem"
 DEFAULT_ESCALATION_EMOJIS: Final = ("arrow_up", "rotating_light")
 
 # Events the app subscribes to (manifest.yml `bot_events`).
-EVENTS: Final = ("reaction_added", "reaction_removed")
+EVENTS: Final = ("reaction_added", "reaction_removed", "app_home_opened")
 # Bot token scopes the code uses.
 BOT_SCOPES: Final = (
     "channels:join",  # join a public digest or sales channel the bot was not invited to
@@ -55,8 +69,19 @@ BOT_SCOPES: Final = (
     "users:read",  # who is a workspace admin (/insight config)
 )
 
-ACTIONS: Final = (ACTION_CHANGE_KIND, ACTION_MAKE_ANONYMOUS, ACTION_DELETE, *STATUS_ACTIONS)
-VIEWS: Final = (VIEW_CAPTURE, VIEW_CONFIG)
+ACTIONS: Final = (
+    ACTION_CHANGE_KIND,
+    ACTION_MAKE_ANONYMOUS,
+    ACTION_DELETE,
+    *STATUS_ACTIONS,
+    ACTION_RESOLVE,
+    ACTION_ASSIGN,
+    ACTION_REPLY,
+    ACTION_ANSWER,
+    ACTION_ME_TOO,
+    ACTION_MERGE,
+)
+VIEWS: Final = (VIEW_CAPTURE, VIEW_CONFIG, VIEW_RESOLVE, VIEW_REPLY, VIEW_ANSWER)
 SHORTCUTS: Final = (SHORTCUT_SAVE,)
 COMMANDS: Final = (COMMAND,)
 

@@ -14,6 +14,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -21,14 +23,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.views.cards import InsightCard
+from insights.duplicates import DuplicateIndex
 from insights.types import KnownOrgs, Tags
+from models.digests import OPEN_STATUSES
 from models.repository import known_subjects, save_tags, untagged_insight_ids
-from models.schema import Insight, Workspace
+from models.schema import Insight, Workspace, utcnow
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60.0
 BATCH_SIZE = 64
+# Near-duplicates are looked for among the workspace's open insights of the last 90 days (the newest 2,000).
+DUPLICATE_WINDOW = timedelta(days=90)
+DUPLICATE_CANDIDATES = 2000
 
 
 class BatchTagger(Protocol):
@@ -150,20 +157,46 @@ class TaggingWorker:
                 tagged[insight_id] = tags
         cards: list[tuple[InsightCard, dict[str, object]]] = []
         with self._sessions.begin() as session:
+            indexes = {team: self._open_insights(session, team) for team in by_team}
             for insight_id, tags in tagged.items():
                 insight = session.get(Insight, insight_id)
                 if insight is None:  # deleted while it was being read
                     continue
                 save_tags(session, insight, tags)
+                team = insight.workspace.team_id
                 where: dict[str, object] = dict(insight.confirmation or {})
                 if where:
-                    where["team"] = insight.workspace.team_id  # the confirmation speaks the workspace's language
-                cards.append((InsightCard.of(insight), where))
+                    where["team"] = team  # the confirmation speaks the workspace's language
+                cards.append((self._with_duplicate(InsightCard.of(insight), indexes.get(team)), where))
         for card, where in cards:
             log.info("insight %s tagged: %s, signal %s", card.id, card.kind, card.signal)
             if where:
                 self._notifier.submit(self._notify_safely, card, where)
         return [card for card, _ in cards]
+
+    @staticmethod
+    def _open_insights(session: Session, team_id: str) -> DuplicateIndex | None:
+        """The workspace's recent open insights, indexed to find the one a new insight repeats."""
+        since = utcnow() - DUPLICATE_WINDOW
+        rows = session.execute(
+            select(Insight.id, Insight.text)
+            .join(Workspace)
+            .where(Workspace.team_id == team_id, Insight.status.in_(OPEN_STATUSES), Insight.created_at >= since)
+            .order_by(Insight.id.desc())
+            .limit(DUPLICATE_CANDIDATES)
+        ).all()
+        return DuplicateIndex([(int(i), str(text)) for i, text in rows]) if len(rows) > 1 else None
+
+    @staticmethod
+    def _with_duplicate(card: InsightCard, index: DuplicateIndex | None) -> InsightCard:
+        """The card with the older open insight it looks like, to offer "+1 to #42 instead"."""
+        if index is None:
+            return card
+        match = index.closest(card.text, exclude=card.id)
+        if match is None or match.id > card.id:
+            return card
+        text = next((t for i, t in zip(index.ids, index.texts, strict=True) if i == match.id), "")
+        return replace(card, duplicate_of=match.id, duplicate_text=text)
 
     def _notify_safely(self, card: InsightCard, where: dict[str, object]) -> None:
         try:

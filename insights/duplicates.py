@@ -43,6 +43,7 @@ class DuplicateIndex:
 
     def __init__(self, candidates: Sequence[tuple[int, str]]) -> None:
         self.ids = [i for i, _ in candidates]
+        self.texts = [t for _, t in candidates]
         stems = [content_stems(t) for _, t in candidates]
         self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+")
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)

@@ -8,12 +8,15 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     MarkdownTextObject,
+    PlainTextObject,
     SectionBlock,
+    UserSelectElement,
 )
 
 from bot import ids
 from bot.i18n import t
 from bot.views.cards import InsightCard
+from bot.views.digest import link
 from bot.views.safe import quote, safe
 
 
@@ -25,8 +28,9 @@ def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_b
     context = [kind]
     if card.signal and card.subject:
         context.append(f"{t(lang, f'signal_{card.signal}')} — {safe(card.subject, 200)}")
-    if card.permalink:
-        context.append(f"<{safe(card.permalink, 500)}|{t(lang, 'alert_original')}>")
+    original = link(card.permalink, t(lang, "alert_original"))
+    if original:
+        context.append(original)
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
     if acted_by:
         status = t(lang, f"status_{card.status}")
@@ -45,6 +49,9 @@ def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_b
                         action_id=ids.ACTION_RESOLVE, text=t(lang, "resolve"), value=str(card.id), style="primary"
                     ),
                     ButtonElement(action_id=ids.ACTION_DISMISS, text=t(lang, "dismiss"), value=str(card.id)),
+                    UserSelectElement(action_id=ids.ACTION_ASSIGN, placeholder=PlainTextObject(text=t(lang, "assign"))),
+                    ButtonElement(action_id=ids.ACTION_REPLY, text=t(lang, "reply"), value=str(card.id)),
+                    ButtonElement(action_id=ids.ACTION_ME_TOO, text=t(lang, "me_too"), value=str(card.id)),
                 ],
             )
         )
@@ -56,7 +63,12 @@ def status_note_text(card: InsightCard, lang: str, by: str) -> str:
     return t(lang, "status_note", id=card.id, status=t(lang, f"status_{card.status}"), user=safe(by, 40))
 
 
-def status_note_blocks(card: InsightCard, lang: str, by: str) -> list[Block]:
-    """What the reporter reads: that line, and their insight quoted."""
+def status_note_blocks(card: InsightCard, lang: str, by: str, note: str | None = None) -> list[Block]:
+    """What the reporter reads: that line, the manager's note if any, and their insight quoted."""
     text = status_note_text(card, lang, by)
-    return [SectionBlock(text=MarkdownTextObject(text=f"{text}\n{quote(card.text, 2000)}"))]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{text}\n{quote(card.text, 2000)}"))]
+    if note:
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=f"{t(lang, 'status_note_words')}\n{quote(note, 2500)}"))
+        )
+    return blocks

@@ -24,6 +24,9 @@ class InsightCard:
     tagged: bool = False
     permalink: str | None = None
     created_at: datetime | None = None
+    # An open insight of the workspace that looks the same (offered as "+1 to #42 instead"), if any.
+    duplicate_of: int | None = None
+    duplicate_text: str | None = None
 
     @classmethod
     def of(cls, insight: Insight) -> InsightCard:

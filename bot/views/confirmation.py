@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from bot import ids
 from bot.i18n import t
 from bot.views.cards import InsightCard
-from bot.views.safe import quote, safe
+from bot.views.safe import quote, safe, truncate
 from insights.types import KINDS
 
 
@@ -49,6 +49,11 @@ def confirmation_blocks(card: InsightCard, lang: str, *, again: bool = False) ->
     ]
     if card.anonymous:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t(lang, "anonymous_note"))]))
+    if card.duplicate_of is not None:
+        offer = t(
+            lang, "duplicate_offer", id=card.duplicate_of, text=safe(" ".join((card.duplicate_text or "").split()), 300)
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=offer)))
     options = [kind_option(lang, card.id, kind) for kind in KINDS]
     current = next((o for o in options if card.kind and o.value.endswith(f":{card.kind}")), None)
     elements: list[StaticSelectElement | ButtonElement] = [
@@ -78,6 +83,15 @@ def confirmation_blocks(card: InsightCard, lang: str, *, again: bool = False) ->
             ),
         )
     )
+    if card.duplicate_of is not None:
+        elements.append(
+            ButtonElement(
+                action_id=ids.ACTION_MERGE,
+                text=truncate(t(lang, "duplicate_merge", id=card.duplicate_of), 75),
+                value=f"{card.id}:{card.duplicate_of}",
+                style="primary",
+            )
+        )
     blocks.append(ActionsBlock(block_id=f"insight-{card.id}", elements=elements))
     return blocks
 

@@ -39,7 +39,8 @@ SIGNAL_ITEMS_SHOWN: Final = 5  # per signal in the sales post
 QUOTE_LIMIT: Final = 500
 LINE_LIMIT: Final = 200
 EXCERPT_LINES: Final = 6
-_URL: Final = re.compile(r"^https?://[^\s<>|]{1,1000}$")
+# Printable ASCII only (no space, bidi or zero-width character can hide in a link), and none of ``<>|``.
+_URL: Final = re.compile(r"https?://[\x21-\x3b\x3d\x3f-\x7b\x7d\x7e]{1,1000}")
 
 
 def _known(lang: str, prefix: str, value: str | None, fallback: str = "") -> str:
@@ -80,7 +81,7 @@ def _period(lang: str, digest: Digest) -> dict[str, str]:
 
 def link(url: str | None, label: str) -> str:
     """``<url|label>`` for an http(s) URL that cannot break out of the link; nothing for anything else."""
-    if not url or not _URL.match(url):
+    if not url or not _URL.fullmatch(url):
         return ""
     return f"<{url.replace('&', '&amp;')}|{safe(label, 100)}>"
 
@@ -100,7 +101,8 @@ def _context(text: str) -> ContextBlock:
 
 
 def item_controls(lang: str, section: str, insight_id: int) -> ActionsBlock:
-    """Acknowledge, assign, resolve, dismiss for one insight; the block id names it for the assign select."""
+    """Acknowledge, assign, resolve, dismiss, reply to the reporter, and "me too" for anyone; the block id names
+    the insight for the assign select."""
     value = str(insight_id)
     return ActionsBlock(
         block_id=ids.digest_item_block_id(section, insight_id),
@@ -109,6 +111,8 @@ def item_controls(lang: str, section: str, insight_id: int) -> ActionsBlock:
             UserSelectElement(action_id=ids.ACTION_ASSIGN, placeholder=PlainTextObject(text=t(lang, "assign"))),
             ButtonElement(action_id=ids.ACTION_RESOLVE, text=t(lang, "resolve"), value=value, style="primary"),
             ButtonElement(action_id=ids.ACTION_DISMISS, text=t(lang, "dismiss"), value=value),
+            ButtonElement(action_id=ids.ACTION_REPLY, text=t(lang, "reply"), value=value),
+            ButtonElement(action_id=ids.ACTION_ME_TOO, text=t(lang, "me_too"), value=value),
         ],
     )
 
@@ -203,7 +207,7 @@ def _text_list(lang: str, title: str, items: Sequence[DigestInsight]) -> list[Bl
 
 def _footer(lang: str, more_url: str | None) -> list[Block]:
     """The link to everything the message had no room for (App Home, the export)."""
-    if not more_url or not _URL.match(more_url):
+    if not more_url or not _URL.fullmatch(more_url):
         return []
     return [_context(t(lang, "digest_see_all", url=more_url.replace("&", "&amp;")))]
 

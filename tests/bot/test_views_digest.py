@@ -15,7 +15,14 @@ from insights.digest import Digest, DigestInsight, build_digest
 from insights.trends import ThemeTrend
 from tests.support.digests import END, HOSTILE, START, big_week, insight, theme
 
-CONTROLS = [ids.ACTION_ACKNOWLEDGE, ids.ACTION_ASSIGN, ids.ACTION_RESOLVE, ids.ACTION_DISMISS]
+CONTROLS = [
+    ids.ACTION_ACKNOWLEDGE,
+    ids.ACTION_ASSIGN,
+    ids.ACTION_RESOLVE,
+    ids.ACTION_DISMISS,
+    ids.ACTION_REPLY,
+    ids.ACTION_ME_TOO,
+]
 MORE_URL = "https://acme.slack.com/app_redirect?app=A1&tab=home"
 
 

@@ -20,6 +20,7 @@ from tests.support.slack_requests import (
     message_shortcut_payload,
     reaction_event,
     slack_message,
+    text_input_state,
     view_submission_payload,
 )
 
@@ -144,6 +145,23 @@ def capture_anonymously(pepites: Pepites) -> int:
     return stored(pepites.sessions)[0].id
 
 
+def resolve_with_form(pepites: Pepites, insight_id: int, note: str, value: str, *, response_url: str) -> None:
+    """A manager clicks Resolve on the alert, fills the form, and submits it."""
+    opened_before = len(pepites.fake.calls("views.open"))
+    click = block_actions_payload(
+        "insight_resolve", str(insight_id), user_id=MANAGER, response_url=response_url, block_id=f"alert-{insight_id}"
+    )
+    pepites.slack.interactive(click)
+    opened = pepites.fake.wait_for("views.open", count=opened_before + 1)[-1]
+    assert opened.params["view"]["callback_id"] == "insight_resolve"
+    form = {"note": {"value": text_input_state(note)}, "value_eur": {"value": text_input_state(value)}}
+    submission = view_submission_payload(
+        "insight_resolve", form, private_metadata=opened.params["view"]["private_metadata"], user_id=MANAGER
+    )
+    response = pepites.slack.interactive(submission)
+    assert response.status == 200 and response.body == b""
+
+
 def test_escalation_resolution_tells_the_anonymous_reporter_only(pepites: Pepites) -> None:
     insight_id = capture_anonymously(pepites)
     for user in ("U1", "U3", "U4"):
@@ -152,20 +170,41 @@ def test_escalation_resolution_tells_the_anonymous_reporter_only(pepites: Pepite
     [alert] = [c for c in calls if c.params["channel"] == ALERTS]
     assert "U9" not in json.dumps(alert.params)
     url = pepites.fake.response_url("alert")
-    stranger = block_actions_payload("insight_resolve", str(insight_id), user_id="U3", response_url=url)
+    stranger = block_actions_payload(
+        "insight_resolve", str(insight_id), user_id="U3", response_url=url, block_id=f"alert-{insight_id}"
+    )
     pepites.slack.interactive(stranger)
     [refused] = pepites.fake.wait_for("response_url")
     assert "Seuls les managers" in refused.params["text"]
-    resolve = block_actions_payload("insight_resolve", str(insight_id), user_id=MANAGER, response_url=url)
-    pepites.slack.interactive(resolve)
-    pepites.slack.interactive(resolve)  # a double click changes nothing more
-    updates = pepites.fake.wait_for("response_url", count=3)
+    assert pepites.fake.calls("views.open") == [pepites.fake.calls("views.open")[0]]  # only the capture form
+    resolve_with_form(pepites, insight_id, "Nouveau boîtier VPN <!channel> installé.", "1 200,50 €", response_url=url)
+    updates = pepites.fake.wait_for("response_url", count=2)
     assert "résolue par" in json.dumps(updates[1].params, ensure_ascii=False)
     notes = pepites.fake.wait_for("chat.postMessage", count=3)
     told = [c for c in notes if c.params["channel"] == "U9" and "résolue" in c.params["text"]]
     assert len(told) == 1
+    shown = json.dumps(told[0].params["blocks"], ensure_ascii=False)
+    assert "Nouveau boîtier VPN &lt;!channel&gt; installé." in shown and "<!channel>" not in shown
+    # A second submission (a double click on Submit) changes nothing and tells the reporter nothing more.
+    resolve_with_form(pepites, insight_id, "encore", "5", response_url=url)
+    pepites.fake.wait_for("chat.postMessage", count=4)  # the manager is told it was already done
+    assert len([c for c in pepites.fake.calls("chat.postMessage") if c.params["channel"] == "U9"]) == 2
     with pepites.sessions.begin() as session:
         changes = list(session.scalars(select(StatusChange)))
         assert [(c.from_status, c.to_status, c.by) for c in changes] == [("open", "resolved", MANAGER)]
+        assert changes[0].note == "Nouveau boîtier VPN <!channel> installé."
     [insight] = stored(pepites.sessions)
-    assert insight.status == "resolved" and insight.reporter_id is None
+    assert insight.status == "resolved" and insight.reporter_id is None and insight.value_eur == 1200.5
+    payloads = json.dumps([c.params for c in pepites.fake.calls() if c.params.get("channel") != "U9"])
+    assert "U9" not in payloads  # only the DM's address holds the anonymous reporter's id
+
+
+def test_a_wrong_amount_keeps_the_resolve_form_open(pepites: Pepites) -> None:
+    insight_id = capture_anonymously(pepites)
+    form = {"note": {"value": text_input_state(None)}, "value_eur": {"value": text_input_state("beaucoup")}}
+    context = json.dumps({"i": insight_id, "u": None, "r": None})
+    response = pepites.slack.interactive(
+        view_submission_payload("insight_resolve", form, private_metadata=context, user_id=MANAGER)
+    )
+    assert response.json()["response_action"] == "errors" and "value_eur" in response.json()["errors"]
+    assert stored(pepites.sessions)[0].status == "open"

@@ -1,0 +1,178 @@
+"""The modals managers and reporters use to close the loop: resolve (note and € value), reply, answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot import ids
+from bot.i18n import t
+from bot.views.cards import InsightCard
+from bot.views.safe import quote, safe
+
+INPUT: Final = "value"
+NOTE_LIMIT: Final = 2000
+MAX_EUROS: Final = 1_000_000_000.0
+_EUROS: Final = re.compile(r"^\s*(€\s*)?[\d\s\u202f\u00a0.,']+\s*(€|eur|euros?)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ModalContext:
+    """What a closing-the-loop modal carries to its submission (in ``private_metadata``)."""
+
+    insight_id: int
+    response_url: str | None = None  # the alert to update once resolved
+    reply_id: int | None = None  # the manager's message a reporter answers
+
+    def dumps(self) -> str:
+        return json.dumps({"i": self.insight_id, "u": self.response_url, "r": self.reply_id})
+
+    @classmethod
+    def loads(cls, raw: str) -> ModalContext | None:
+        try:
+            data = json.loads(raw or "{}")
+            return cls(int(data["i"]), data.get("u") or None, int(data["r"]) if data.get("r") else None)
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def _text_input(lang: str, block: str, label: str, *, optional: bool, multiline: bool = True) -> InputBlock:
+    return InputBlock(
+        block_id=block,
+        label=t(lang, label),
+        element=PlainTextInputElement(action_id=INPUT, multiline=multiline, max_length=NOTE_LIMIT),
+        optional=optional,
+    )
+
+
+def _excerpt(card: InsightCard) -> Block:
+    return SectionBlock(text=MarkdownTextObject(text=f"*#{card.id}*\n{quote(card.text, 1500)}"))
+
+
+def resolve_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
+    """Resolve an insight: an optional note for the reporter and an optional € value, saved or won."""
+    return View(
+        type="modal",
+        callback_id=ids.VIEW_RESOLVE,
+        title=t(lang, "resolve_title"),
+        submit=t(lang, "resolve"),
+        close=t(lang, "cancel"),
+        private_metadata=context.dumps(),
+        blocks=[
+            _excerpt(card),
+            _text_input(lang, ids.BLOCK_NOTE, "resolve_note", optional=True),
+            InputBlock(
+                block_id=ids.BLOCK_VALUE,
+                label=t(lang, "resolve_value"),
+                hint=t(lang, "resolve_value_hint"),
+                element=PlainTextInputElement(action_id=INPUT, max_length=30),
+                optional=True,
+            ),
+        ],
+    )
+
+
+def reply_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
+    """A manager writes to the reporter of an insight, who stays anonymous if they were."""
+    return View(
+        type="modal",
+        callback_id=ids.VIEW_REPLY,
+        title=t(lang, "reply_title"),
+        submit=t(lang, "send"),
+        close=t(lang, "cancel"),
+        private_metadata=context.dumps(),
+        blocks=[
+            _excerpt(card),
+            _text_input(lang, ids.BLOCK_NOTE, "reply_label", optional=False),
+            ContextBlock(elements=[MarkdownTextObject(text=t(lang, "reply_privacy"))]),
+        ],
+    )
+
+
+def answer_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
+    """The reporter answers the manager; the manager never learns who they are."""
+    return View(
+        type="modal",
+        callback_id=ids.VIEW_ANSWER,
+        title=t(lang, "answer_title"),
+        submit=t(lang, "send"),
+        close=t(lang, "cancel"),
+        private_metadata=context.dumps(),
+        blocks=[
+            _excerpt(card),
+            _text_input(lang, ids.BLOCK_NOTE, "answer_label", optional=False),
+            ContextBlock(elements=[MarkdownTextObject(text=t(lang, "answer_privacy"))]),
+        ],
+    )
+
+
+def submitted_text(view: dict[str, Any], block: str) -> str:
+    values = (view.get("state") or {}).get("values") or {}
+    return str(((values.get(block) or {}).get(INPUT) or {}).get("value") or "").strip()
+
+
+def parse_euros(raw: str) -> float | None:
+    """« 1 200,50 € », "€1,200.50", "1200" → a number; "" → None; raises ValueError on anything else."""
+    text = raw.strip().replace("€", "").strip()
+    if not text:
+        return None
+    if not _EUROS.match(raw):
+        raise ValueError(raw)
+    text = re.sub(r"(?i)eur(os?)?", "", text)
+    digits = re.sub(r"[\s\u202f\u00a0']", "", text)
+    if "," in digits and "." in digits:  # the last one is the decimal mark
+        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
+        digits = digits.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif "," in digits:
+        head, _, tail = digits.rpartition(",")
+        digits = f"{head.replace(',', '')}.{tail}" if len(tail) != 3 else digits.replace(",", "")
+    elif digits.count(".") > 1 or (digits.count(".") == 1 and len(digits.rpartition(".")[2]) == 3):
+        digits = digits.replace(".", "")  # 1.200 or 1.200.000: thousands
+    value = float(digits)
+    if not 0 <= value <= MAX_EUROS:
+        raise ValueError(raw)
+    return round(value, 2)
+
+
+def relay_to_reporter_blocks(lang: str, card: InsightCard, text: str, reply_id: int) -> list[Block]:
+    """What the reporter receives: the manager's words about their insight, and a button to answer."""
+    return [
+        SectionBlock(text=MarkdownTextObject(text=t(lang, "relay_to_reporter", id=card.id))),
+        SectionBlock(text=MarkdownTextObject(text=quote(text, 2900))),
+        ContextBlock(elements=[MarkdownTextObject(text=quote(card.text, 1000))]),
+        ActionsBlock(
+            block_id=f"relay-{reply_id}",
+            elements=[ButtonElement(action_id=ids.ACTION_ANSWER, text=t(lang, "answer"), value=str(reply_id))],
+        ),
+    ]
+
+
+def relay_to_manager_blocks(lang: str, card: InsightCard, text: str) -> list[Block]:
+    """What the manager receives: the reporter's answer, never their name; a button to write back."""
+    return [
+        SectionBlock(text=MarkdownTextObject(text=t(lang, "relay_to_manager", id=card.id))),
+        SectionBlock(text=MarkdownTextObject(text=quote(text, 2900))),
+        ActionsBlock(
+            block_id=f"answer-{card.id}",
+            elements=[ButtonElement(action_id=ids.ACTION_REPLY, text=t(lang, "reply"), value=str(card.id))],
+        ),
+    ]
+
+
+def status_line(lang: str, card: InsightCard, by: str) -> str:
+    """One line for whoever clicked: what is now true of the insight."""
+    return t(lang, "status_done", id=card.id, status=t(lang, f"status_{card.status}"), user=safe(by, 40))
