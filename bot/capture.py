@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,14 +13,26 @@ from bot.ids import MAX_TEXT_LENGTH, SUBCOMMANDS
 from bot.services import Services
 from bot.views.cards import InsightCard
 from models.privacy import ReporterVault
-from models.repository import InsightDraft, add_insight
+from models.repository import InsightDraft, add_insight, insight_exists, recent_captures
 from models.schema import Insight
 
 log = logging.getLogger(__name__)
 
+# Captures per person are limited over this window (PEPITES_RATE_LIMIT per minute); a retry of a capture
+# already stored is never refused.
+RATE_WINDOW = timedelta(minutes=1)
+
 
 class CaptureFailed(Exception):
     """The insight could not be stored; the person must be told and given their text back."""
+
+    message_key = "store_failed"
+
+
+class CaptureRateLimited(CaptureFailed):
+    """The person shared more than the per-minute limit; nothing was stored, their text goes back to them."""
+
+    message_key = "rate_limited"
 
 
 def text_problem(text: str) -> str | None:
@@ -54,8 +67,12 @@ def reporter_fields(vault: ReporterVault, team_id: str, user_id: str, anonymous:
 
 def store(services: Services, draft: InsightDraft) -> tuple[InsightCard, bool]:
     """Store once; (card, created). Raises CaptureFailed when the database cannot be reached."""
+    limit = services.settings.rate_limit
     try:
         with services.sessions.begin() as session:
+            if limit and not insight_exists(session, draft.idempotency_key):
+                if recent_captures(session, draft.team_id, draft.reporter_hash, RATE_WINDOW) >= limit:
+                    raise CaptureRateLimited
             insight, created = add_insight(session, draft)
             card = InsightCard.of(insight)
     except SQLAlchemyError as exc:

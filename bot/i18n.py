@@ -29,7 +29,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "too_long": "C'est trop long ({length} caractères, {limit} au plus). Raccourcissez et réessayez ; "
         "votre texte :",
         "unknown_subcommand": "Je ne connais pas la commande `{word}`. Pour partager une pépite, écrivez une phrase : "
-        "`/insight <texte>`. Aide : `/insight help`.",
+        "`/insight &lt;texte&gt;`. Aide : `/insight help`.",
         "store_failed": "Je n'ai pas pu enregistrer votre pépite (base de données indisponible). Réessayez dans un "
         "instant ; votre texte, pour ne rien perdre :",
         "store_failed_modal": "Base de données indisponible : réessayez dans un instant (votre texte reste ici).",
@@ -43,7 +43,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_note": "Du nouveau sur votre pépite n°{id} : elle est *{status}* (par <@{user}>).",
         "not_manager": "Seuls les managers peuvent changer le statut d'une pépite.",
         "no_text": "Ce message n'a pas de texte à enregistrer (seulement des fichiers). Décrivez-le avec `/insight`.",
-        "mine_empty": "Vous n'avez encore partagé aucune pépite. Essayez `/insight <texte>`.",
+        "mine_empty": "Vous n'avez encore partagé aucune pépite. Essayez `/insight &lt;texte&gt;`.",
         "mine_title": "Vos dernières pépites",
         "status_open": "ouverte",
         "status_acknowledged": "prise en compte",
@@ -129,6 +129,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "duplicate_offer": "Ça ressemble à la pépite n°{id} : « {text} »",
         "duplicate_merge": "+1 à la n°{id} à la place",
         "digest_chart_title": "Thèmes principaux, 8 dernières semaines",
+        "rate_limited": "Vous avez partagé {limit} pépites en une minute : attendez un peu, puis réessayez. Votre texte :",
+        "rate_limited_modal": "Vous avez partagé {limit} pépites en une minute : attendez un peu, puis réessayez.",
+        "forget_confirm": "Effacer *toutes* vos pépites de cet espace de travail, anonymes comprises, et vos votes ? C'est définitif.",
+        "forget_button": "Tout effacer",
+        "forget_title": "Tout effacer ?",
+        "forget_done": "C'est fait : {insights} pépite(s) et {votes} vote(s) effacés.",
         "search_usage": "Écrivez les mots à chercher : `/insight search livraison retard`.",
         "search_title": "Pépites contenant « {query} »",
         "search_none": "Aucune pépite ne contient « {query} ».",
@@ -170,14 +176,15 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "weekday_sat": "samedi",
         "weekday_sun": "dimanche",
         "help": "*Pépites* transforme ce qui se dit à la machine à café en choses réparées, répétées ou vendues.\n"
-        "• `/insight <texte>` : partager une pépite (problème, dysfonctionnement, succès, idée)\n"
+        "• `/insight &lt;texte&gt;` : partager une pépite (problème, dysfonctionnement, succès, idée)\n"
         "• `/insight` seul : ouvrir le formulaire (type, anonymat, client)\n"
         "• Raccourci de message « Save as insight » : enregistrer le message d'un·e collègue\n"
         "• Réaction :{emoji}: sur un message : l'enregistrer\n"
         "• Réaction :{escalate}: : remonter un message ; à {quorum} personnes, les managers sont alertés\n"
         "• `/insight mine` : vos dernières pépites et leur statut\n"
-        "• `/insight search <mots>` : chercher dans les pépites (accents ignorés)\n"
+        "• `/insight search &lt;mots&gt;` : chercher dans les pépites (accents ignorés)\n"
         "• `/insight config` : réglages (managers et administrateurs)\n"
+        "• `/insight forget` : effacer tout ce que vous avez partagé (après confirmation)\n"
         "• `/insight help` : cette aide",
     },
     "en": {
@@ -203,7 +210,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "empty": "The text is missing: type `/insight` followed by what you saw or heard.",
         "too_long": "That is too long ({length} characters, {limit} at most). Shorten it and try again; your text:",
         "unknown_subcommand": "I don't know the command `{word}`. To share an insight, write a sentence: "
-        "`/insight <text>`. Help: `/insight help`.",
+        "`/insight &lt;text&gt;`. Help: `/insight help`.",
         "store_failed": "I could not save your insight (the database is unavailable). Please try again in a moment; "
         "your text, so nothing is lost:",
         "store_failed_modal": "The database is unavailable: try again in a moment (your text stays here).",
@@ -217,7 +224,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_note": "News about your insight #{id}: it is *{status}* (by <@{user}>).",
         "not_manager": "Only managers can change an insight's status.",
         "no_text": "This message has no text to save (files only). Describe it with `/insight`.",
-        "mine_empty": "You have not shared any insight yet. Try `/insight <text>`.",
+        "mine_empty": "You have not shared any insight yet. Try `/insight &lt;text&gt;`.",
         "mine_title": "Your latest insights",
         "status_open": "open",
         "status_acknowledged": "acknowledged",
@@ -303,6 +310,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "duplicate_offer": "This looks like insight #{id}: “{text}”",
         "duplicate_merge": "+1 to #{id} instead",
         "digest_chart_title": "Top themes, last 8 weeks",
+        "rate_limited": "You shared {limit} insights in a minute: wait a little, then try again. Your text:",
+        "rate_limited_modal": "You shared {limit} insights in a minute: wait a little, then try again.",
+        "forget_confirm": "Erase *all* your insights in this workspace, anonymous ones included, and your votes? This cannot be undone.",
+        "forget_button": "Erase everything",
+        "forget_title": "Erase everything?",
+        "forget_done": "Done: {insights} insight(s) and {votes} vote(s) erased.",
         "search_usage": "Write the words to look for: `/insight search delivery late`.",
         "search_title": "Insights containing “{query}”",
         "search_none": "No insight contains “{query}”.",
@@ -344,14 +357,15 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "weekday_sat": "Saturday",
         "weekday_sun": "Sunday",
         "help": "*Pépites* turns what people say at the coffee machine into things that get fixed, repeated or sold.\n"
-        "• `/insight <text>`: share an insight (problem, dysfunction, success, idea)\n"
+        "• `/insight &lt;text&gt;`: share an insight (problem, dysfunction, success, idea)\n"
         "• `/insight` alone: open the form (kind, anonymity, customer)\n"
         "• Message shortcut “Save as insight”: save a colleague's message\n"
         "• Reaction :{emoji}: on a message: save it\n"
         "• Reaction :{escalate}: to escalate a message; at {quorum} people, managers are alerted\n"
         "• `/insight mine`: your latest insights and their status\n"
-        "• `/insight search <words>`: search insights (accents ignored)\n"
+        "• `/insight search &lt;words&gt;`: search insights (accents ignored)\n"
         "• `/insight config`: settings (managers and admins)\n"
+        "• `/insight forget`: erase everything you shared (after a confirmation)\n"
         "• `/insight help`: this help",
     },
 }

@@ -33,6 +33,8 @@ ACTION_ANSWER: Final = "insight_answer"
 ACTION_ME_TOO: Final = "insight_me_too"
 # The reporter of a near-duplicate: "+1 to #42 instead" (value ``"<new id>:<existing id>"``).
 ACTION_MERGE: Final = "insight_merge"
+# /insight forget: the confirmed "erase everything I shared".
+ACTION_FORGET: Final = "insight_forget"
 
 # Digest items carry the buttons above (value = insight id) and an assign select, which has no
 # value: its insight is in the block id, ``f"{BLOCK_DIGEST_ITEM}:{section}:{insight_id}"``
@@ -80,13 +82,16 @@ ACTIONS: Final = (
     ACTION_ANSWER,
     ACTION_ME_TOO,
     ACTION_MERGE,
+    ACTION_FORGET,
 )
 VIEWS: Final = (VIEW_CAPTURE, VIEW_CONFIG, VIEW_RESOLVE, VIEW_REPLY, VIEW_ANSWER)
 SHORTCUTS: Final = (SHORTCUT_SAVE,)
 COMMANDS: Final = (COMMAND,)
 
 MAX_TEXT_LENGTH: Final = 4000
-SUBCOMMANDS: Final = ("help", "mine", "search", "config")
+# A modal's text input holds at most 3,000 characters (Slack's limit for plain_text_input).
+MODAL_TEXT_LENGTH: Final = 3000
+SUBCOMMANDS: Final = ("help", "mine", "search", "config", "forget")
 
 
 def digest_item_block_id(section: str, insight_id: int) -> str:

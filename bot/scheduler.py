@@ -8,7 +8,8 @@ time, no misfire limit). The tick asks the database which workspaces have a dige
 it. The due period is always the latest one, so a process that was down on Monday catches the digest up
 once at its first tick, and does not post the weeks it missed one after another.
 
-A workspace installed after a period ended does not get that period's digest. Clocks are passed in.
+A workspace installed after a period ended does not get that period's digest. The same tick runs the retention
+job (insights older than a workspace's retention days are erased). Clocks are passed in.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -28,11 +29,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.digests import DigestNotPosted, DigestPeriod, build_weekly, due_period, post_weekly
 from bot.workspace_config import WorkspaceConfig
 from models.digests import claim_digest, finish_digest
+from models.repository import purge_older_than
 from models.schema import Workspace
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS: Final = 60.0
+PURGE_BATCHES: Final = 20  # at most 20,000 insights erased per workspace and tick
 
 
 def utc_now() -> datetime:
@@ -106,6 +109,8 @@ class DigestScheduler:
         results = []
         for workspace_id, team_id, created_at, stored in workspaces:
             config = self._defaults.with_stored(stored)
+            if config.retention_days:
+                self._purge(workspace_id, now - timedelta(days=config.retention_days))
             if not config.digest_channel:
                 continue
             period = due_period(now, config)
@@ -120,6 +125,22 @@ class DigestScheduler:
                 results.append(result)
         self.ticks += 1
         return results
+
+    def _purge(self, workspace_id: int, before: datetime) -> int:
+        """The retention job: erase the workspace's insights older than its retention, a batch at a time."""
+        erased = 0
+        try:
+            for _ in range(PURGE_BATCHES):
+                with self._sessions.begin() as session:
+                    count = purge_older_than(session, workspace_id, before)
+                erased += count
+                if count == 0:
+                    break
+        except Exception:  # noqa: BLE001 - retried at the next tick
+            log.exception("purging old insights of workspace %s failed", workspace_id)
+        if erased:
+            log.info("retention: %d insight(s) of workspace %s erased", erased, workspace_id)
+        return erased
 
     def _run(
         self, workspace_id: int, team_id: str, config: WorkspaceConfig, period: DigestPeriod, now: datetime

@@ -60,6 +60,7 @@ class Settings:
     secret_key: str | None = None
     port: int = 3000
     http_threads: int = 16
+    rate_limit: int = 10
     listener_threads: int = 16
     capture_emoji: str = DEFAULT_CAPTURE_EMOJI
     escalation_emojis: tuple[str, ...] = DEFAULT_ESCALATION_EMOJIS
@@ -102,6 +103,7 @@ class Settings:
             secret_key=env.get("PEPITES_SECRET_KEY") or None,
             port=_int(env, "PORT", 3000, 1, 65535),
             http_threads=_int(env, "PEPITES_HTTP_THREADS", 16, 1, 256),
+            rate_limit=_int(env, "PEPITES_RATE_LIMIT", 10, 0, 1000),
             listener_threads=_int(env, "PEPITES_LISTENER_THREADS", 16, 1, 256),
             capture_emoji=_setting(env, "PEPITES_CAPTURE_EMOJI", "capture_emoji", DEFAULT_CAPTURE_EMOJI),
             escalation_emojis=_setting(

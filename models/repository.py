@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from insights.types import KINDS, Kind, Tags
-from models.schema import Insight, StatusChange, Workspace, utcnow
+from models.schema import Insight, StatusChange, Vote, Workspace, utcnow
 from models.search import fold
 
 
@@ -81,6 +81,50 @@ def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
     key = draft.idempotency_key
     insight = session.scalars(select(Insight).where(Insight.idempotency_key == key)).one()
     return insight, inserted_id is not None
+
+
+def insight_exists(session: Session, idempotency_key: str) -> bool:
+    return session.scalar(select(Insight.id).where(Insight.idempotency_key == idempotency_key)) is not None
+
+
+def recent_captures(session: Session, team_id: str, reporter_hash: str, window: timedelta) -> int:
+    """How many insights this person reported in this workspace over the last ``window``."""
+    statement = (
+        select(func.count())
+        .select_from(Insight)
+        .join(Workspace)
+        .where(
+            Workspace.team_id == team_id,
+            Insight.reporter_hash == reporter_hash,
+            Insight.created_at >= utcnow() - window,
+        )
+    )
+    return int(session.scalar(statement) or 0)
+
+
+def forget_reporter(session: Session, team_id: str, reporter_hash: str, voter_id: str) -> tuple[int, int]:
+    """Erase everything a person reported in a workspace, and their votes there: (insights, votes) erased."""
+    workspace = session.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+    if workspace is None:
+        return 0, 0
+    in_workspace = select(Insight.id).where(Insight.workspace_id == workspace)
+    votes = session.execute(delete(Vote).where(Vote.voter_id == voter_id, Vote.insight_id.in_(in_workspace)))
+    insights = session.execute(
+        delete(Insight).where(Insight.workspace_id == workspace, Insight.reporter_hash == reporter_hash)
+    )
+    return int(getattr(insights, "rowcount", 0)), int(getattr(votes, "rowcount", 0))
+
+
+def purge_older_than(session: Session, workspace_id: int, before: datetime, batch: int = 1000) -> int:
+    """Delete a workspace's insights created before ``before`` (with their votes, log and replies)."""
+    ids = list(
+        session.scalars(
+            select(Insight.id).where(Insight.workspace_id == workspace_id, Insight.created_at < before).limit(batch)
+        )
+    )
+    if ids:
+        session.execute(delete(Insight).where(Insight.id.in_(ids)))
+    return len(ids)
 
 
 def get_insight(session: Session, team_id: str, insight_id: int) -> Insight | None:

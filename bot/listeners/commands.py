@@ -20,6 +20,7 @@ from bot.views.config_modal import config_modal, read_submission
 from bot.views.confirmation import confirmation_blocks, confirmation_text
 from bot.views.messages import (
     error_with_text_blocks,
+    forget_blocks,
     help_blocks,
     help_text,
     mine_blocks,
@@ -27,7 +28,7 @@ from bot.views.messages import (
     text_blocks,
 )
 from bot.views.safe import from_slack, safe
-from models.repository import reporter_insights
+from models.repository import forget_reporter, reporter_insights
 from models.search import search_insights, search_words
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 SEARCH_LIMIT = 15
 
 # Announced subcommands not built yet; they must not be stored as insights by mistake.
-LATER_SUBCOMMANDS = frozenset({"forget", "export"})
+LATER_SUBCOMMANDS = frozenset({"export"})
+FORGET_WORDS = frozenset({"forget", "oublier", "effacer"})
 SEARCH_WORDS = frozenset({"search", "chercher", "recherche"})
 CONFIG_WORDS = frozenset({"config", "réglages", "reglages", "settings"})
 
@@ -67,6 +69,9 @@ def insight_command_callback(services: Services, ack: Ack, body: dict[str, Any],
     if first in SEARCH_WORDS:
         _answer_search(services, ack, team_id, lang, text[len(words[0]) :].strip())
         return
+    if len(words) == 1 and first in FORGET_WORDS:
+        ack(response_type="ephemeral", text=t(lang, "forget_title"), blocks=_blocks(forget_blocks(lang)))
+        return
     if len(words) == 1 and first in CONFIG_WORDS:
         _open_config(services, ack, body, client, team_id)
         return
@@ -95,8 +100,8 @@ def _capture(services: Services, ack: Ack, body: dict[str, Any], text: str, lang
     )
     try:
         card, created = store(services, draft)
-    except CaptureFailed:
-        message = t(lang, "store_failed")
+    except CaptureFailed as exc:
+        message = t(lang, exc.message_key, limit=services.settings.rate_limit)
         ack(response_type="ephemeral", text=message, blocks=_blocks(error_with_text_blocks(message, text)))
         return
     ack(
@@ -175,6 +180,23 @@ def config_submission_callback(services: Services, ack: Ack, body: dict[str, Any
         log.warning("could not confirm the settings change: %s", exc.response.get("error"))
 
 
+def forget_callback(services: Services, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    """Confirmed: erase every insight the person reported here (anonymous ones too) and their votes."""
+    ack()
+    team_id, user_id = team_of(body), body["user"]["id"]
+    lang = services.lang_of(team_id)
+    try:
+        with services.sessions.begin() as session:
+            insights, votes = forget_reporter(session, team_id, services.vault.hash(team_id, user_id), user_id)
+    except SQLAlchemyError:
+        log.exception("erasing a person's insights failed")
+        respond(text=t(lang, "store_failed"), response_type="ephemeral", replace_original=False)
+        return
+    log.info("a person erased %d insight(s) and %d vote(s)", insights, votes)
+    message = t(lang, "forget_done", insights=insights, votes=votes)
+    respond(text=message, blocks=_blocks(text_blocks(message)), replace_original=True)
+
+
 def register(app: App, services: Services) -> None:
     def on_insight_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         insight_command_callback(services, ack, body, client)
@@ -182,5 +204,9 @@ def register(app: App, services: Services) -> None:
     def on_config_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         config_submission_callback(services, ack, body, view)
 
+    def on_forget(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        forget_callback(services, ack, body, respond)
+
     app.command(ids.COMMAND)(on_insight_command)
+    app.action(ids.ACTION_FORGET)(on_forget)
     app.view(ids.VIEW_CONFIG)(on_config_submission)

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.capture import CaptureFailed, draft_from, message_key, reporter_fields, store
+from bot.capture import CaptureFailed, CaptureRateLimited, draft_from, message_key, reporter_fields, store
 from bot.escalation import vote_to_escalate, withdraw_vote
 from bot.i18n import t
 from bot.ids import MAX_TEXT_LENGTH
@@ -107,6 +107,9 @@ def _capture_message(
     )
     try:
         card, created = store(services, draft)
+    except CaptureRateLimited:
+        _tell(client, channel_id, user_id, t(lang, "rate_limited_modal", limit=services.settings.rate_limit))
+        return None
     except CaptureFailed:
         _tell(client, channel_id, user_id, t(lang, "store_failed_modal"))
         raise

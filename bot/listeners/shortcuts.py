@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.capture import (
     CaptureFailed,
+    CaptureRateLimited,
     draft_from,
     message_key,
     remember_confirmation,
@@ -91,8 +92,9 @@ def capture_submission_callback(
     )
     try:
         card, created = store(services, draft)
-    except CaptureFailed:
-        ack(response_action="errors", errors={ids.BLOCK_TEXT: t(lang, "store_failed_modal")})
+    except CaptureFailed as exc:
+        key = "rate_limited_modal" if isinstance(exc, CaptureRateLimited) else "store_failed_modal"
+        ack(response_action="errors", errors={ids.BLOCK_TEXT: t(lang, key, limit=services.settings.rate_limit)})
         return
     ack()
     permalink = _permalink(client, origin) if from_message and created else None

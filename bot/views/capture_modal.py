@@ -67,8 +67,8 @@ def capture_modal(lang: str, origin: CaptureOrigin, prefill: str | None = None) 
             element=PlainTextInputElement(
                 action_id=ids.INPUT_TEXT,
                 multiline=True,
-                max_length=ids.MAX_TEXT_LENGTH,
-                initial_value=truncate(prefill, ids.MAX_TEXT_LENGTH) if prefill else None,
+                max_length=ids.MODAL_TEXT_LENGTH,
+                initial_value=truncate(prefill, ids.MODAL_TEXT_LENGTH) if prefill else None,
             ),
         ),
         InputBlock(

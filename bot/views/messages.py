@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
+from bot import ids
 from bot.i18n import t
 from bot.views.cards import InsightCard
 from bot.views.safe import quote, safe, truncate
@@ -57,3 +67,21 @@ def _card_list(lang: str, title: str, cards: Sequence[InsightCard]) -> list[Bloc
         if date:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=date)]))
     return blocks[:50]
+
+
+def forget_blocks(lang: str) -> list[Block]:
+    """The question before erasing everything a person shared, with a button that asks once more."""
+    button = ButtonElement(
+        action_id=ids.ACTION_FORGET,
+        text=t(lang, "forget_button"),
+        value="forget",
+        style="danger",
+        confirm=ConfirmObject(
+            title=t(lang, "forget_title"),
+            text=t(lang, "forget_confirm"),
+            confirm=t(lang, "forget_button"),
+            deny=t(lang, "cancel"),
+            style="danger",
+        ),
+    )
+    return [SectionBlock(text=MarkdownTextObject(text=t(lang, "forget_confirm"))), ActionsBlock(elements=[button])]

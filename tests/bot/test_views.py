@@ -134,13 +134,13 @@ def test_views_capture_modal_is_valid_and_carries_its_origin() -> None:
     assert len(view["title"]["text"]) <= 24
     assert CaptureOrigin.loads(view["private_metadata"]) == origin
     text_input = view["blocks"][1]["element"]
-    assert text_input["max_length"] == 4000 and len(text_input["initial_value"]) == 4000
+    assert text_input["max_length"] == 3000 and len(text_input["initial_value"]) == 3000  # Slack's input limit
     notice_modal("en", "no text").to_dict()
 
 
 def test_views_help_lists_every_way_to_capture() -> None:
     text = rendered(help_blocks("en", "gem", "arrow_up", 3))
-    for expected in ("/insight <text>", "Save as insight", ":gem:", ":arrow_up:", "at 3 people", "/insight mine"):
+    for expected in ("/insight &lt;text&gt;", "Save as insight", ":gem:", ":arrow_up:", "at 3 people", "/insight mine"):
         assert expected in text
 
 

@@ -53,8 +53,8 @@ def test_command_help_and_unknown_subcommand_are_answered(pepites: Pepites) -> N
     assert "/insight mine" in help_text and ":gem:" in help_text
     unknown = blocks_text(pepites.slack.command("hepl").json())
     assert "`hepl`" in unknown and "/insight help" in unknown
-    later = blocks_text(pepites.slack.command("forget everything").json())
-    assert "`forget`" in later
+    later = blocks_text(pepites.slack.command("export all").json())
+    assert "`export`" in later
     assert stored(pepites.sessions) == []
 
 
