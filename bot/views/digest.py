@@ -206,9 +206,9 @@ def _text_list(lang: str, title: str, items: Sequence[DigestInsight]) -> list[Bl
 
 
 def _footer(lang: str, more_url: str | None) -> list[Block]:
-    """The link to everything the message had no room for (App Home, the export)."""
+    """Where everything the message had no room for is: the given link, else App Home and the export."""
     if not more_url or not _URL.fullmatch(more_url):
-        return []
+        return [_context(t(lang, "digest_see_home"))]
     return [_context(t(lang, "digest_see_all", url=more_url.replace("&", "&amp;")))]
 
 

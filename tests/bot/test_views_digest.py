@@ -152,6 +152,7 @@ def test_views_digest_a_10000_insight_week_still_fits_one_message(lang: str, mor
     assert f"997 {more}" in text and f"{signals} {more}" in text
     assert "(200)" in text and f"({thousand})" in text
     assert ("app_redirect" in text) is (more_url is not None)
+    assert ("pepites export" in text) is (more_url is None)  # without a link, it says where the rest is
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
