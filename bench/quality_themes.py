@@ -52,8 +52,9 @@ def _scores(gold: Sequence[str], predicted: Sequence[object]) -> str:
 def evaluate(name: str, ids: list[str], texts: list[str], gold: list[str], themes: list[ThemeCluster]) -> None:
     """Print system, baseline and every-insight-alone scores for one set of insights."""
     k = len(set(gold))
+    alone = sum(1 for theme in themes if theme.size == 1)
     print(f"{name}: {len(ids)} insights, {k} gold themes")
-    print(f"  system   k={len(themes):<4d} {_scores(gold, _predicted(themes, ids))}")
+    print(f"  system   k={len(themes):<4d} {_scores(gold, _predicted(themes, ids))}  ({alone} one-insight themes)")
     print(f"  baseline k={k:<4d} {_scores(gold, _baseline(texts, k))}  (TF-IDF + KMeans, true k)")
     print(f"  alone    k={len(ids):<4d} {_scores(gold, ids)}  (every insight its own theme)")
 

@@ -107,6 +107,8 @@ WORKPLACE_STOP: Final = frozenset(
         "small",
     }
 )
+# Stop words of spaCy's lists that name a subject in workplace reports: "the VPN is down again".
+SUBJECT_STOP_WORDS: Final = frozenset({"down"})
 BATCH_SIZE: Final = 256
 # A lemma is a word, possibly with inner hyphens, apostrophes, dots or a currency sign ("tx-40", "25k€").
 _WORDLIKE: Final = re.compile(r"^\w[\w'’.\-&€$%]*$")
@@ -121,7 +123,9 @@ def _lemma(token: Token) -> str:
 
 def keep_token(token: Token) -> bool:
     """Whether a token is a content word worth grouping insights by."""
-    if token.is_stop or token.is_punct or token.is_space or token.like_url or token.like_email:
+    if token.is_stop and token.lower_ not in SUBJECT_STOP_WORDS:
+        return False
+    if token.is_punct or token.is_space or token.like_url or token.like_email:
         return False
     if token.like_num or not any(c.isalpha() for c in token.text) or len(token.text) < 2:
         return False

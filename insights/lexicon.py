@@ -1,13 +1,17 @@
 """Workplace words shared by French and English insights, so both languages land in one theme.
 
 Every content lemma becomes a *term*: lowercased, accents dropped, a French word mapped to its English
-counterpart when this small lexicon knows it, then a light English suffix strip (``outages`` →
-``outage``, ``jammed`` → ``jam``). Terms are only compared with each other, never shown: labels show
-the lemmas as written in the insights.
+counterpart when this small lexicon knows it (also when spaCy left a French verb inflected: « coupe » is
+read as « couper »), an English word mapped to the lexicon's word for the same subject ("deliver" →
+``delivery``, "down" → ``outage``), then a light English suffix strip (``outages`` → ``outage``,
+``jammed`` → ``jam``). Terms that name no subject (the insight's kind, praise, filler, times and
+amounts) are left out of grouping (:func:`is_theme_term`). Terms are only compared with each other,
+never shown: labels show the lemmas as written in the insights.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Final
@@ -49,7 +53,9 @@ FR_TO_EN: Final[dict[str, str]] = {
     "vendre": "sale",
     "panne": "outage",
     "coupure": "outage",
-    "tomber": "down",
+    "tomber": "outage",
+    "hs": "outage",
+    "recouper": "outage",
     "bug": "bug",
     "bugger": "bug",
     "plantage": "crash",
@@ -146,8 +152,8 @@ FR_TO_EN: Final[dict[str, str]] = {
     "travail": "work",
     "travailler": "work",
     "bosser": "work",
-    "casser": "broken",
-    "casse": "broken",
+    "casser": "break",
+    "casse": "break",
     "reparer": "repair",
     "reparateur": "repair",
     "fuir": "leak",
@@ -160,7 +166,234 @@ FR_TO_EN: Final[dict[str, str]] = {
     "badge": "badge",
     "imprimer": "printer",
     "mot de passe": "password",
+    # Added 2026-11-23: more of the workplace subjects of TAXONOMY.md (suppliers, sales, office, IT, HR).
+    "fournisseur": "supplier",
+    "prestataire": "supplier",
+    "passerelle": "gateway",
+    "offre": "offer",
+    "offrir": "offer",
+    "proposer": "proposal",
+    "proposition": "proposal",
+    "demande": "request",
+    "demander": "request",
+    "recevoir": "receive",
+    "reception": "receive",
+    "envoyer": "send",
+    "envoi": "send",
+    "perdre": "lose",
+    "perte": "lose",
+    "bloquer": "block",
+    "blocage": "block",
+    "remplacer": "replace",
+    "remplacement": "replace",
+    "suivi": "tracking",
+    "suivre": "tracking",
+    "magasin": "store",
+    "boutique": "store",
+    "abonnement": "subscription",
+    "relance": "reminder",
+    "relancer": "reminder",
+    "rappel": "reminder",
+    "refuser": "refuse",
+    "refus": "refuse",
+    "accepter": "accept",
+    "produit": "product",
+    "marche": "market",
+    "directeur": "director",
+    "directrice": "director",
+    "commercial": "sales",
+    "commerciale": "sales",
+    "compta": "accounting",
+    "comptabilite": "accounting",
+    "comptable": "accounting",
+    "gerant": "manager",
+    "gerante": "manager",
+    "responsable": "manager",
+    "chef": "manager",
+    "inventaire": "inventory",
+    "camion": "truck",
+    "quai": "dock",
+    "etiquette": "label",
+    "carton": "box",
+    "boite": "box",
+    "rdv": "appointment",
+    "rendez-vous": "appointment",
+    "prime": "bonus",
+    "salaire": "salary",
+    "conge": "vacation",
+    "vacances": "vacation",
+    "clavier": "keyboard",
+    "souris": "mouse",
+    "casque": "headset",
+    "cable": "cable",
+    "chargeur": "charger",
+    "projecteur": "projector",
+    "videoprojecteur": "projector",
+    "toilette": "toilet",
+    "ascenseur": "elevator",
+    "lumiere": "light",
+    "eclairage": "light",
+    "bruit": "noise",
+    "bruyant": "noise",
+    "chaise": "chair",
+    "fauteuil": "chair",
+    "cantine": "canteen",
+    "dejeuner": "lunch",
+    "repas": "meal",
+    "eau": "water",
+    "chaud": "hot",
+    "chaleur": "hot",
+    "froid": "cold",
+    "temperature": "temperature",
+    "virement": "transfer",
+    "transferer": "transfer",
+    "carte": "card",
+    "banque": "bank",
+    "bancaire": "bank",
+    "releve": "statement",
+    "prelevement": "debit",
+    "concurrence": "competitor",
+    "partenaire": "partner",
+    "qualite": "quality",
+    "garantie": "warranty",
+    "reclamation": "complaint",
+    "plainte": "complaint",
+    "plaindre": "complaint",
+    "raler": "complaint",
+    "avis": "review",
+    "deploiement": "deploy",
+    "deployer": "deploy",
+    "sauvegarde": "backup",
+    "identifiant": "login",
+    "mdp": "password",
+    "droit": "permission",
+    "autorisation": "permission",
+    "saisir": "entry",
+    "saisie": "entry",
+    "ressaisir": "entry",
+    "ressaisie": "entry",
+    "doublon": "duplicate",
+    "fiche": "record",
+    "tableau": "spreadsheet",
+    "tableur": "spreadsheet",
+    "logistique": "logistic",
+    "tournee": "route",
+    "locaux": "office",
+    "etage": "floor",
+    "cle": "key",
+    "mutuelle": "insurance",
+    "assurance": "insurance",
+    "alternant": "intern",
+    "stagiaire": "intern",
+    "stage": "internship",
 }
+
+# English words that mean the same subject as one of the lexicon's English terms (a verb and its noun,
+# two names of one thing): "deliver" and « livrer » count as ``delivery`` like "deliveries".
+EN_VARIANTS: Final[dict[str, str]] = {
+    "deliver": "delivery",
+    "down": "outage",
+    "approve": "approval",
+    "pay": "payment",
+    "late": "delay",
+    "delayed": "delay",
+    "broken": "break",
+    "connection": "connect",
+    "respond": "response",
+    "reply": "response",
+    "answer": "response",
+    "fix": "repair",
+    "recruit": "hiring",
+    "recruitment": "hiring",
+    "hire": "hiring",
+    "bill": "invoice",
+    "billing": "invoice",
+    "shipment": "shipping",
+    "ship": "shipping",
+    "sign": "signature",
+    "propose": "proposal",
+    "ask": "request",
+    "shop": "store",
+    "salesperson": "sales",
+    "salespeople": "sales",
+    "sale": "sales",
+    "holiday": "vacation",
+    "lift": "elevator",
+    "noisy": "noise",
+    "loss": "lose",
+    "lost": "lose",
+    "blocked": "block",
+    "replacement": "replace",
+    "track": "tracking",
+    "refusal": "refuse",
+    "deployment": "deploy",
+    "release": "deploy",
+    "complain": "complaint",
+    "remind": "reminder",
+    "follow-up": "reminder",
+    "excel": "spreadsheet",
+    "sheet": "spreadsheet",
+    "trainee": "intern",
+    "recruiter": "hiring",
+}
+
+# Terms that say nothing about a theme's subject, whatever the language: the kind of the insight (an
+# idea, a problem, a success: a theme groups all kinds, TAXONOMY.md), praise and filler, ordinals and
+# connectives that the lemmatizer keeps as nouns (« du coup », « au lieu de », « grâce à »).
+THEME_STOP: Final = frozenset(
+    {
+        "idee",
+        "idea",
+        "probleme",
+        "problem",
+        "souci",
+        "issue",
+        "bravo",
+        "super",
+        "great",
+        "genial",
+        "nul",
+        "cool",
+        "awesome",
+        "fantastic",
+        "honestly",
+        "basically",
+        "actually",
+        "instead",
+        "coup",
+        "lieu",
+        "grace",
+        "qqn",
+        "quelqu'un",
+        "fyi",
+        "asap",
+        "thx",
+        "btw",
+        "merci",
+        "premier",
+        "dernier",
+        "prochain",
+        "deuxieme",
+        "troisieme",
+        "first",
+        "last",
+        "next",
+        "second",
+        "third",
+        "journee",
+        "weekend",
+        "week-end",
+        "fois",
+        "cas",
+        "moment",
+        "min",
+        "minute",
+        "hour",
+    }
+)
+# Times, amounts and counts ("10h", "2h30", "25k€", "3e", "10am"), and units left alone when the tokenizer
+# split the number off ("10 k€" → "k€"): numbers the tokenizer did not flag.
+_NUMBER_LIKE: Final = re.compile(r"^(?=.)\d*([.,]\d+)?(h\d*|mn|min|am|pm|k|k€|€|\$|%|e|er|eme|nd|st|rd|th|x)?$")
 
 _UNSTRIPPED_ENDINGS: Final = ("ss", "us", "is", "ous")
 
@@ -185,10 +418,36 @@ def _strip_suffix(word: str) -> str:
     return word
 
 
+def _french(folded: str) -> str | None:
+    """The lexicon's English word for a French lemma, also when the lemmatizer left a verb inflected.
+
+    spaCy's French lemmatizer reads unknown verb forms as nouns (« le VPN coupe » → ``coupe``, « le CRM
+    plante » → ``plante``, « on ressaisit » → ``ressaisit``): the infinitive is tried when the lemma
+    itself is not in the lexicon.
+    """
+    found = FR_TO_EN.get(folded)
+    if found is not None:
+        return found
+    if folded.endswith("e"):
+        return FR_TO_EN.get(folded + "r")  # coupe -> couper
+    if folded.endswith(("it", "is")):
+        return FR_TO_EN.get(folded[:-1] + "r")  # ressaisit -> ressaisir
+    return None
+
+
 @lru_cache(maxsize=200_000)
 def term_of(lemma: str) -> str:
     """The language-neutral term a content lemma counts as when insights are compared."""
     folded = fold(lemma)
     # The English side goes through the same suffix strip as English lemmas: « réunion » → ``meeting``
     # → ``meet``, like "meetings" → ``meet``.
-    return _strip_suffix(FR_TO_EN.get(folded, folded))
+    english = _french(folded) or folded
+    # Variants are looked up before and after the strip ("deliver", "delivered" → ``delivery``) and the
+    # result stripped again, so every path ends on the same term.
+    stripped = _strip_suffix(EN_VARIANTS.get(english, english))
+    return _strip_suffix(EN_VARIANTS.get(stripped, stripped))
+
+
+def is_theme_term(term: str) -> bool:
+    """Whether a term may tell two insights' subjects apart (not filler, kind, ordinal or number)."""
+    return term not in THEME_STOP and _NUMBER_LIKE.match(term) is None

@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from insights.lexicon import term_of
+from insights.lexicon import is_theme_term, term_of
 
 THEME_DIM: Final = 512
 # Weight of the character n-grams against whole terms (squared weights sum to 1).
@@ -39,8 +39,8 @@ Terms = Sequence[str]
 
 
 def terms_of(lemmas: Sequence[Sequence[str]]) -> list[list[str]]:
-    """Language-neutral terms of each insight's content lemmas."""
-    return [[term_of(lemma) for lemma in doc] for doc in lemmas]
+    """Language-neutral terms of each insight's content lemmas, without those that name no subject."""
+    return [[term for term in map(term_of, doc) if is_theme_term(term)] for doc in lemmas]
 
 
 def _identity(doc: Terms) -> Terms:
@@ -74,11 +74,18 @@ def week_vectors(terms: Sequence[Terms]) -> sp.csr_matrix:
     grams = TfidfTransformer(sublinear_tf=True).fit_transform(counts @ _char_grams(counter.get_feature_names_out()))
     grams = normalize(grams, copy=False)
     grams.data *= np.float32(np.sqrt(CHAR_SHARE))
-    words = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(counts), copy=False)
+    # Whole terms get IDF without scikit-learn's "+ 1": ln((1 + n) / (1 + df)). A term every insight of
+    # the week uses tells none of them apart (two insights, « VPN tombé » and « machine à café en
+    # panne », share only ``outage``: they must not make one theme), and a rare shared word ("vpn",
+    # "tx-40") outweighs a common one ("customer", "delay") by more than the smoothed IDF says.
+    weighting = TfidfTransformer(sublinear_tf=True).fit(counts)
+    weighting.idf_ = weighting.idf_ - 1.0
+    words = normalize(weighting.transform(counts), copy=False)
     words.data *= np.float32(np.sqrt(1 - CHAR_SHARE))
     del counts
-    # Both halves are unit length times their share, so rows are unit length (or zero) already.
-    return sp.hstack([words, grams], format="csr", dtype=np.float32)
+    # Both halves are unit length times their share; a row whose terms are all in every insight has no
+    # word half, hence the final normalisation (rows unit length, or zero).
+    return normalize(sp.hstack([words, grams], format="csr", dtype=np.float32), copy=False)
 
 
 @lru_cache(maxsize=100_000)

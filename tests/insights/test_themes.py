@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from spacy.language import Language
 
 from insights.pipeline import LoadedPipelines
 from insights.themes import NO_SUBJECT_LABEL, ThemeCluster, ThemeItem, cluster_week
@@ -112,3 +113,33 @@ def test_themes_insights_without_content_words_share_one_theme(pipelines: Loaded
     assert leftover.member_ids == ("x", "y")
     assert leftover.label == NO_SUBJECT_LABEL
     assert _theme_of(themes, "v0").size == 3
+
+
+DEMO_VPN = [
+    "Encore une panne du VPN ce matin, toute l'équipe support a perdu une heure. C'est la troisième fois ce mois-ci.",
+    "Le VPN coupe dès qu'on passe en visio, impossible de faire une démo client depuis la maison.",
+    "VPN down again for the whole Lyon office, nobody could reach the ERP until 10am.",
+]
+DEMO_OTHERS = [
+    "La machine à café du 2e est encore en panne, ça fait trois jours.",
+    "Super, la machine à café du deuxième étage fuit encore… il y a une flaque devant l'ascenseur.",
+    "Support cleared the whole ticket backlog in two days, great job everyone!",
+    "Trois clients ont appelé pour des colis abîmés cette semaine, toujours avec le même transporteur.",
+    "Deliveries to the Lille warehouse are late again, customers keep calling support about missing parcels.",
+]
+
+
+def test_themes_vpn_outage_said_three_ways_is_one_theme(pipelines: LoadedPipelines) -> None:
+    # « panne », « le VPN coupe » (lemmatised as the noun « coupe ») and "down" (an English stop word)
+    # all count as an outage; the coffee machine « en panne » and support's backlog stay apart.
+    themes = cluster_week(_items(DEMO_VPN, "vpn") + _items(DEMO_OTHERS, "other"), pipelines)
+    vpn = _theme_of(themes, "vpn0")
+    assert {"vpn0", "vpn1", "vpn2"} <= set(vpn.member_ids)
+    assert not {"other0", "other1", "other2"} & set(vpn.member_ids)
+    assert "vpn" in vpn.label.split()
+
+
+def test_themes_english_down_is_kept_as_a_content_word(en_blank: Language) -> None:
+    from insights.lemmas import doc_lemmas
+
+    assert "down" in doc_lemmas(en_blank("VPN down again for the whole Lyon office."))

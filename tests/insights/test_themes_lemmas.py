@@ -84,3 +84,51 @@ def test_grouping_lexicon_maps_french_onto_inflected_english() -> None:
 
     assert term_of("réunion") == term_of("meetings")
     assert term_of("formation") == term_of("training")
+
+
+def test_grouping_lexicon_reads_inflected_french_verbs_and_english_variants() -> None:
+    from insights.lexicon import term_of
+
+    # spaCy's French lemmatizer leaves unknown verb forms as they are: « le VPN coupe », « on ressaisit ».
+    assert term_of("coupe") == term_of("panne") == term_of("down") == term_of("outages")
+    assert term_of("ressaisit") == term_of("ressaisir") == term_of("saisie")
+    assert term_of("deliver") == term_of("delivered") == term_of("deliveries") == term_of("livrer")
+    assert term_of("approve") == term_of("valider") == term_of("approvals")
+    assert term_of("late") == term_of("retard")
+    assert term_of("plante") == term_of("crash")
+
+
+def test_grouping_terms_drop_words_that_name_no_subject() -> None:
+    from insights.vectors import terms_of
+
+    lemmas = [("idée", "vpn", "10h", "coup", "25k€", "k€", "tx-40", "super", "problem", "troisième")]
+    assert terms_of(lemmas) == [["vpn", "tx-40"]]
+
+
+def test_grouping_a_word_every_insight_uses_does_not_make_a_theme() -> None:
+    # « Le VPN est tombé » and « la machine à café est en panne » share only ``outage``.
+    lemmas = [("vpn", "tomber", "impossible", "connecter", "serveur"), ("machine", "café", "deuxième", "panne", "café")]
+    themes = cluster_lemmas(["a", "b"], lemmas)
+    assert len(themes) == 2
+
+
+def test_grouping_vpn_outage_reported_three_ways_is_one_theme() -> None:
+    # The demo's VPN insights (French « panne », French « coupe » read as a noun, English "down") among
+    # other subjects, one of them also « en panne ».
+    lemmas = [
+        ("panne", "vpn", "équipe", "support", "perdre"),
+        ("vpn", "coupe", "visio", "impossible", "démo", "client", "maison"),
+        ("vpn", "down", "lyon", "office", "reach", "erp"),
+        ("machine", "café", "deuxième", "panne"),
+        ("machine", "café", "étage", "fuir", "flaque", "ascenseur"),
+        ("livraison", "arriver", "retard", "changement", "transporteur", "resto", "appeler"),
+        ("delivery", "lille", "warehouse", "late", "customer", "call", "support", "miss", "parcel"),
+        ("client", "appeler", "colis", "abîmer", "transporteur"),
+        ("chargeur", "salle"),
+    ]
+    ids = [str(i) for i in range(len(lemmas))]
+    themes = cluster_lemmas(ids, lemmas)
+    owner = {member: theme.key for theme in themes for member in theme.member_ids}
+    assert owner["0"] == owner["1"] == owner["2"]
+    assert owner["3"] == owner["4"] != owner["0"]
+    assert owner["5"] == owner["6"] != owner["0"]
