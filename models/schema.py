@@ -74,6 +74,8 @@ class Insight(Base):
         Index("ix_insight_workspace_status", "workspace_id", "status"),
         Index("ix_insight_workspace_reporter", "workspace_id", "reporter_hash"),
         Index("ix_insight_untagged", "tagged_at"),
+        # Deleting or replacing a week's themes sets their insights' theme_id to NULL: found by this index.
+        Index("ix_insight_theme", "theme_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

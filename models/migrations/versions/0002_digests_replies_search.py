@@ -51,6 +51,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("assignee_id", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("resolved_at", UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("value_eur", sa.Double(), nullable=True))
+        batch_op.create_index("ix_insight_theme", ["theme_id"], unique=False)
 
     # Fold the text of the insights already stored, in batches, so search finds them too.
     bind = op.get_bind()
@@ -69,6 +70,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("insight", schema=None) as batch_op:
+        batch_op.drop_index("ix_insight_theme")
         batch_op.drop_column("value_eur")
         batch_op.drop_column("resolved_at")
         batch_op.drop_column("assignee_id")
