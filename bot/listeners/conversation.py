@@ -15,7 +15,7 @@ from bot import ids
 from bot.escalation import vote_to_escalate
 from bot.home import publish_home
 from bot.i18n import t
-from bot.listeners.status import insight_id_of, may_act
+from bot.listeners.status import answer, insight_id_of, manager_card
 from bot.reporter import reporter_user_id
 from bot.services import Services, team_of
 from bot.views.cards import InsightCard
@@ -35,33 +35,15 @@ from models.votes import voters
 log = logging.getLogger(__name__)
 
 
-def _ephemeral(respond: Respond, text: str, *, replace: bool = False) -> None:
-    try:
-        if replace:
-            respond(text=text, blocks=[b.to_dict() for b in text_blocks(text)], replace_original=True)
-        else:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-    except (ValueError, SlackApiError) as exc:
-        log.debug("no response_url to answer on: %s", exc)
-
-
 def reply_button_callback(
     services: Services, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
     """A manager opens the form to write to the reporter of an insight."""
     ack()
-    team_id, user_id = team_of(body), body["user"]["id"]
-    if not may_act(services, client, team_id, user_id, respond):
-        return
-    lang = services.lang_of(team_id)
-    insight_id = insight_id_of(action)
-    with services.sessions.begin() as session:
-        insight = get_insight(session, team_id, insight_id) if insight_id is not None else None
-        card = InsightCard.of(insight) if insight is not None else None
-    if card is None:
-        _ephemeral(respond, t(lang, "not_found"))
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=reply_modal(lang, card, ModalContext(card.id)))
+    found = manager_card(services, client, body, action, respond)
+    if found is not None:
+        lang, card = found
+        client.views_open(trigger_id=body["trigger_id"], view=reply_modal(lang, card, ModalContext(card.id)))
 
 
 def reply_submission_callback(
@@ -90,13 +72,18 @@ def reply_submission_callback(
         reply_id = reply.id
         card = InsightCard.of(insight)
     ack()
-    blocks = [b.to_dict() for b in relay_to_reporter_blocks(lang, card, text, reply_id)]
+    blocks = relay_to_reporter_blocks(lang, card, text, reply_id)
+    _relay(client, lang, card.id, reporter, t(lang, "relay_to_reporter", id=card.id), blocks, sender=user_id)
+
+
+def _relay(client: WebClient, lang: str, insight_id: int, to: str, text: str, blocks: list[Any], sender: str) -> None:
+    """DM one side of a conversation; the sender is told when Slack refused it."""
     try:
-        client.chat_postMessage(channel=reporter, text=t(lang, "relay_to_reporter", id=card.id), blocks=blocks)
-        log.info("a manager's reply about insight %s was relayed to its reporter", card.id)
+        client.chat_postMessage(channel=to, text=text, blocks=[b.to_dict() for b in blocks])
+        log.info("a message about insight %s was relayed", insight_id)
     except SlackApiError as exc:
-        log.warning("could not relay a reply about insight %s: %s", card.id, exc.response.get("error"))
-        _dm(client, user_id, t(lang, "relay_failed", id=card.id))
+        log.warning("could not relay a message about insight %s: %s", insight_id, exc.response.get("error"))
+        _dm(client, sender, t(lang, "relay_failed", id=insight_id))
 
 
 def answer_button_callback(
@@ -108,7 +95,7 @@ def answer_button_callback(
     lang = services.lang_of(team_id)
     found = _reporters_reply(services, team_id, user_id, str(action.get("value") or ""))
     if found is None:
-        _ephemeral(respond, t(lang, "not_yours"))
+        answer(respond, t(lang, "not_yours"))
         return
     card, reply_id, _ = found
     context = ModalContext(card.id, reply_id=reply_id)
@@ -152,13 +139,8 @@ def answer_submission_callback(
     with services.sessions.begin() as session:
         session.add(Reply(insight_id=card.id, direction="to_manager", by=None, to=manager, text=text))
     ack()
-    blocks = [b.to_dict() for b in relay_to_manager_blocks(lang, card, text)]
-    try:
-        client.chat_postMessage(channel=str(manager), text=t(lang, "relay_to_manager", id=card.id), blocks=blocks)
-        log.info("the reporter of insight %s answered; relayed", card.id)
-    except SlackApiError as exc:
-        log.warning("could not relay an answer about insight %s: %s", card.id, exc.response.get("error"))
-        _dm(client, user_id, t(lang, "relay_failed", id=card.id))
+    blocks = relay_to_manager_blocks(lang, card, text)
+    _relay(client, lang, card.id, str(manager), t(lang, "relay_to_manager", id=card.id), blocks, sender=user_id)
 
 
 def me_too_callback(
@@ -172,12 +154,12 @@ def me_too_callback(
     with services.sessions.begin() as session:
         insight = get_insight(session, team_id, insight_id) if insight_id is not None else None
     if insight is None or insight_id is None:
-        _ephemeral(respond, t(lang, "not_found"))
+        answer(respond, t(lang, "not_found"))
         return
     vote_to_escalate(services, client, team_id, insight_id, user_id, kind="me_too")
     with services.sessions.begin() as session:
         count = len(voters(session, insight_id))
-    _ephemeral(respond, t(lang, "me_too_counted", id=insight_id, count=count))
+    answer(respond, t(lang, "me_too_counted", id=insight_id, count=count))
 
 
 def merge_callback(
@@ -194,14 +176,15 @@ def merge_callback(
         mine = get_insight(session, team_id, int(new))
         target = get_insight(session, team_id, int(existing))
         if mine is None or target is None:
-            _ephemeral(respond, t(lang, "not_found"))
+            answer(respond, t(lang, "not_found"))
             return
         if mine.reporter_hash != services.vault.hash(team_id, user_id):
-            _ephemeral(respond, t(lang, "not_yours"))
+            answer(respond, t(lang, "not_yours"))
             return
         delete_insight(session, mine)
     vote_to_escalate(services, client, team_id, int(existing), user_id, kind="me_too")
-    _ephemeral(respond, t(lang, "merged", new=new, id=existing), replace=True)
+    merged = t(lang, "merged", new=new, id=existing)
+    answer(respond, merged, blocks=[b.to_dict() for b in text_blocks(merged)])
 
 
 def _dm(client: WebClient, user_id: str, text: str) -> None:

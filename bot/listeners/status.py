@@ -43,11 +43,33 @@ def from_home(body: dict[str, Any]) -> bool:
     return (body.get("view") or {}).get("type") == "home"
 
 
-def _ephemeral(respond: Respond, text: str) -> None:
+def answer(respond: Respond, text: str, *, blocks: list[dict[str, Any]] | None = None) -> None:
+    """A line for the person who clicked (ephemeral), or with ``blocks`` in place of the message clicked."""
     try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        if blocks is not None:
+            respond(text=text, blocks=blocks, replace_original=True)
+        else:
+            respond(text=text, response_type="ephemeral", replace_original=False)
     except (ValueError, SlackApiError) as exc:  # App Home has no response_url: nothing to answer there
         log.debug("no response_url to answer on: %s", exc)
+
+
+def manager_card(
+    services: Services, client: WebClient, body: dict[str, Any], action: dict[str, Any], respond: Respond
+) -> tuple[str, InsightCard] | None:
+    """(language, insight) a manager's control is about; None, with the reason told, for anyone else or none."""
+    team_id, user_id = team_of(body), body["user"]["id"]
+    if not may_act(services, client, team_id, user_id, respond):
+        return None
+    lang = services.lang_of(team_id)
+    insight_id = insight_id_of(action)
+    with services.sessions.begin() as session:
+        insight = get_insight(session, team_id, insight_id) if insight_id is not None else None
+        card = InsightCard.of(insight) if insight is not None else None
+    if card is None:
+        answer(respond, t(lang, "not_found"))
+        return None
+    return lang, card
 
 
 def may_act(services: Services, client: WebClient, team_id: str, user_id: str, respond: Respond) -> bool:
@@ -55,7 +77,7 @@ def may_act(services: Services, client: WebClient, team_id: str, user_id: str, r
     config = services.config(team_id)
     if services.managers.may_act(client, config, user_id):
         return True
-    _ephemeral(respond, t(config.language, "not_manager"))
+    answer(respond, t(config.language, "not_manager"))
     return False
 
 
@@ -84,7 +106,7 @@ def after_change(
     if alert_url:
         send_to_response_url(alert_url, alert)
     elif respond is not None:
-        _ephemeral(respond, status_line(lang, card, user_id))
+        answer(respond, status_line(lang, card, user_id))
     log.info("insight %s is now %s", card.id, card.status)
     blocks = [b.to_dict() for b in status_note_blocks(card, lang, user_id, note)]
     tell_reporter(client, reporter, card.id, status_note_text(card, lang, user_id), blocks)
@@ -155,9 +177,9 @@ def _answer(
         publish_home(services, client, team_id, user_id)
     lang = services.lang_of(team_id)
     if result is None:
-        _ephemeral(respond, t(lang, "not_found"))
+        answer(respond, t(lang, "not_found"))
     elif result is False:
-        _ephemeral(respond, t(lang, "nothing_changed"))
+        answer(respond, t(lang, "nothing_changed"))
     elif isinstance(result, tuple):
         card, reporter = result
         if _from_alert(action):
@@ -182,17 +204,10 @@ def resolve_button_callback(
 ) -> None:
     """Open the resolve form (note for the reporter, € value); the change happens on submit."""
     ack()
-    team_id, user_id = team_of(body), body["user"]["id"]
-    if not may_act(services, client, team_id, user_id, respond):
+    found = manager_card(services, client, body, action, respond)
+    if found is None:
         return
-    lang = services.lang_of(team_id)
-    insight_id = insight_id_of(action)
-    with services.sessions.begin() as session:
-        insight = get_insight(session, team_id, insight_id) if insight_id is not None else None
-        card = InsightCard.of(insight) if insight is not None else None
-    if card is None:
-        _ephemeral(respond, t(lang, "not_found"))
-        return
+    lang, card = found
     alert_url = body.get("response_url") if _from_alert(action) else None
     context = ModalContext(card.id, response_url=str(alert_url) if alert_url else None)
     client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(lang, card, context))

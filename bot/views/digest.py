@@ -8,6 +8,7 @@ on carries the managers' controls; every user string goes through ``safe``/``quo
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -43,7 +44,7 @@ EXCERPT_LINES: Final = 6
 _URL: Final = re.compile(r"https?://[\x21-\x3b\x3d\x3f-\x7b\x7d\x7e]{1,1000}")
 
 
-def _known(lang: str, prefix: str, value: str | None, fallback: str = "") -> str:
+def known(lang: str, prefix: str, value: str | None, fallback: str = "") -> str:
     """A catalogue word for ``value`` (``kind_problem``…), or the value escaped when the catalogue lacks it."""
     if value is None:
         return fallback
@@ -51,32 +52,33 @@ def _known(lang: str, prefix: str, value: str | None, fallback: str = "") -> str
     return t(lang, key) if key in MESSAGES.get(lang, MESSAGES["fr"]) else safe(value, 50)
 
 
-def _number(lang: str, value: float) -> str:
+def number(lang: str, value: float) -> str:
     text = f"{value:,.0f}"
     return text.replace(",", "\u202f") if lang == "fr" else text
 
 
-def _euros(lang: str, value: float) -> str:
-    return f"{_number(lang, value)} €" if lang == "fr" else f"€{_number(lang, value)}"
+def euros(lang: str, value: float) -> str:
+    amount = number(lang, value if math.isfinite(value) else 0.0)
+    return f"{amount} €" if lang == "fr" else f"€{amount}"
 
 
 def _delta(lang: str, count: CountDelta) -> str:
     sign = "+" if count.delta > 0 else "−" if count.delta < 0 else "±"
-    return sign + _number(lang, abs(count.delta))
+    return sign + number(lang, abs(count.delta))
 
 
 def _count(lang: str, count: CountDelta) -> str:
-    return t(lang, "digest_count", count=_number(lang, count.count), delta=_delta(lang, count))
+    return t(lang, "digest_count", count=number(lang, count.count), delta=_delta(lang, count))
 
 
-def _day(lang: str, moment: datetime) -> str:
+def day(lang: str, moment: datetime) -> str:
     return moment.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
 
 
 def _period(lang: str, digest: Digest) -> dict[str, str]:
     # The period is half-open: a digest ending Monday 00:00 covers up to Sunday.
     last = digest.period_end - timedelta(microseconds=1)
-    return {"start": _day(lang, digest.period_start), "end": _day(lang, max(last, digest.period_start))}
+    return {"start": day(lang, digest.period_start), "end": day(lang, max(last, digest.period_start))}
 
 
 def link(url: str | None, label: str) -> str:
@@ -119,13 +121,13 @@ def item_controls(lang: str, section: str, insight_id: int) -> ActionsBlock:
 
 def _item(lang: str, section: str, insight: DigestInsight, detail: str) -> list[Block]:
     """An insight to act on: number, kind, detail, the quoted text and its link, then the controls."""
-    head = " · ".join(part for part in (f"*#{insight.id}*", _known(lang, "kind", insight.kind), detail) if part)
+    head = " · ".join(part for part in (f"*#{insight.id}*", known(lang, "kind", insight.kind), detail) if part)
     lines = [head, quote(excerpt(insight.text), QUOTE_LIMIT), link(insight.permalink, t(lang, "digest_link"))]
     return [_section("\n".join(line for line in lines if line)), item_controls(lang, section, insight.id)]
 
 
 def _more(lang: str, hidden: int) -> list[Block]:
-    return [_context(t(lang, "digest_more", count=_number(lang, hidden)))] if hidden > 0 else []
+    return [_context(t(lang, "digest_more", count=number(lang, hidden)))] if hidden > 0 else []
 
 
 def _items(lang: str, section: str, title: str, items: Sequence[tuple[DigestInsight, str]], hidden: int) -> list[Block]:
@@ -137,14 +139,14 @@ def _items(lang: str, section: str, title: str, items: Sequence[tuple[DigestInsi
 
 
 def _signal_detail(lang: str, insight: DigestInsight) -> str:
-    signal = _known(lang, "signal", insight.signal)
+    signal = known(lang, "signal", insight.signal)
     return f"*{signal}* — {safe(insight.subject, 150)}" if insight.subject else f"*{signal}*"
 
 
 def _headline(digest: Digest, lang: str) -> Block:
-    total = t(lang, "digest_total", count=_number(lang, digest.total.count), delta=_delta(lang, digest.total))
+    total = t(lang, "digest_total", count=number(lang, digest.total.count), delta=_delta(lang, digest.total))
     fields = [
-        MarkdownTextObject(text=f"*{_known(lang, 'kind', c.key)}*\n{_count(lang, c)}")
+        MarkdownTextObject(text=f"*{known(lang, 'kind', c.key)}*\n{_count(lang, c)}")
         for c in digest.by_kind[:10]
         if c.count or c.previous
     ]
@@ -152,8 +154,8 @@ def _headline(digest: Digest, lang: str) -> Block:
 
 
 def _theme(lang: str, theme: ThemeDigest) -> list[Block]:
-    trend = _known(lang, "trend", theme.trend)
-    stats = t(lang, "digest_theme_stats", size=_number(lang, theme.size), reporters=theme.reporters, trend=trend)
+    trend = known(lang, "trend", theme.trend)
+    stats = t(lang, "digest_theme_stats", size=number(lang, theme.size), reporters=theme.reporters, trend=trend)
     lines = [f"*{safe(theme.label, 150)}* · {stats}"]
     if theme.quotes_withheld:
         lines.append(t(lang, "digest_quotes_withheld"))
@@ -172,21 +174,21 @@ def _other_themes(lang: str, themes: Sequence[ThemeDigest]) -> list[Block]:
     names: list[str] = []
     used = 0
     for theme in themes:
-        name = f"{safe(theme.label, 80)} ({_number(lang, theme.size)})"
+        name = f"{safe(theme.label, 80)} ({number(lang, theme.size)})"
         if used + len(name) > SECTION_LIMIT - 200:
             break
         names.append(name)
         used += len(name) + 2
     text = t(lang, "digest_other_themes", themes=", ".join(names))
     if len(names) < len(themes):
-        text += " " + t(lang, "digest_more", count=_number(lang, len(themes) - len(names)))
+        text += " " + t(lang, "digest_more", count=number(lang, len(themes) - len(names)))
     return [_section(text)]
 
 
 def _themes(lang: str, themes: Sequence[ThemeDigest]) -> list[Block]:
     if not themes:
         return []
-    blocks: list[Block] = [_section(t(lang, "digest_themes", count=_number(lang, len(themes))))]
+    blocks: list[Block] = [_section(t(lang, "digest_themes", count=number(lang, len(themes))))]
     for theme in themes[:THEMES_SHOWN]:
         blocks += _theme(lang, theme)
     return blocks + _other_themes(lang, themes[THEMES_SHOWN:])
@@ -201,7 +203,7 @@ def _text_list(lang: str, title: str, items: Sequence[DigestInsight]) -> list[Bl
         ref = link(insight.permalink, f"#{insight.id}") or f"#{insight.id}"
         lines.append(f"• {ref} {safe(' '.join(insight.text.split()), LINE_LIMIT)}")
     if len(items) > LIST_SHOWN:
-        lines.append(t(lang, "digest_more", count=_number(lang, len(items) - LIST_SHOWN)))
+        lines.append(t(lang, "digest_more", count=number(lang, len(items) - LIST_SHOWN)))
     return [_section("\n".join(lines))]
 
 
@@ -213,7 +215,7 @@ def _footer(lang: str, more_url: str | None) -> list[Block]:
 
 
 def _signal_groups_line(lang: str, digest: Digest) -> str:
-    return " · ".join(f"{_known(lang, 'signal', g.signal)} {_number(lang, len(g.items))}" for g in digest.signals)
+    return " · ".join(f"{known(lang, 'signal', g.signal)} {number(lang, len(g.items))}" for g in digest.signals)
 
 
 def _round_robin(digest: Digest, count: int) -> list[DigestInsight]:
@@ -232,33 +234,31 @@ def digest_blocks(digest: Digest, lang: str, *, more_url: str | None = None) -> 
     ]
     blocks += _themes(lang, digest.themes)
     if digest.escalated:
-        title = t(lang, "digest_escalated", count=_number(lang, len(digest.escalated)))
+        title = t(lang, "digest_escalated", count=number(lang, len(digest.escalated)))
         escalated = [
-            (i, t(lang, "digest_escalated_on", date=_day(lang, i.escalated_at)) if i.escalated_at else "")
+            (i, t(lang, "digest_escalated_on", date=day(lang, i.escalated_at)) if i.escalated_at else "")
             for i in digest.escalated[:ITEMS_SHOWN]
         ]
         blocks += _items(lang, "escalated", title, escalated, len(digest.escalated) - len(escalated))
     if digest.signals:
         title = t(
-            lang, "digest_signals", count=_number(lang, digest.signal_count), groups=_signal_groups_line(lang, digest)
+            lang, "digest_signals", count=number(lang, digest.signal_count), groups=_signal_groups_line(lang, digest)
         )
         first = [(i, _signal_detail(lang, i)) for i in _round_robin(digest, ITEMS_SHOWN)]
         blocks += _items(lang, "signal", title, first, digest.signal_count - len(first))
-    blocks += _text_list(
-        lang, t(lang, "digest_successes", count=_number(lang, len(digest.successes))), digest.successes
-    )
+    blocks += _text_list(lang, t(lang, "digest_successes", count=number(lang, len(digest.successes))), digest.successes)
     if digest.resolved.items:
         resolved = digest.resolved
         title = t(
             lang,
             "digest_resolved",
-            count=_number(lang, len(resolved.items)),
-            value=_euros(lang, resolved.value_eur),
-            total=_euros(lang, resolved.running_value_eur),
+            count=number(lang, len(resolved.items)),
+            value=euros(lang, resolved.value_eur),
+            total=euros(lang, resolved.running_value_eur),
         )
         blocks += _text_list(lang, title, resolved.items)
     if digest.open_escalations:
-        title = t(lang, "digest_open", count=_number(lang, len(digest.open_escalations)))
+        title = t(lang, "digest_open", count=number(lang, len(digest.open_escalations)))
         ages = [(e.insight, t(lang, "digest_age", days=e.age_days)) for e in digest.open_escalations[:ITEMS_SHOWN]]
         blocks += _items(lang, "open", title, ages, len(digest.open_escalations) - len(ages))
     if len(blocks) == 2 and digest.total.count == 0:
@@ -268,7 +268,7 @@ def digest_blocks(digest: Digest, lang: str, *, more_url: str | None = None) -> 
 
 def digest_text(digest: Digest, lang: str) -> str:
     """The notification text that goes with the digest's blocks."""
-    return t(lang, "digest_text", count=_number(lang, digest.total.count))
+    return t(lang, "digest_text", count=number(lang, digest.total.count))
 
 
 def signals_blocks(digest: Digest, lang: str, *, more_url: str | None = None) -> list[Block]:
@@ -277,8 +277,8 @@ def signals_blocks(digest: Digest, lang: str, *, more_url: str | None = None) ->
     if not digest.signals:
         return [*blocks, _section(t(lang, "signals_none"))]
     for group in digest.signals:
-        signal = _known(lang, "signal", group.signal)
-        title = t(lang, "signals_group", signal=signal, count=_number(lang, len(group.items)))
+        signal = known(lang, "signal", group.signal)
+        title = t(lang, "signals_group", signal=signal, count=number(lang, len(group.items)))
         items = [(i, f"*{safe(i.subject, 150)}*" if i.subject else "") for i in group.items[:SIGNAL_ITEMS_SHOWN]]
         blocks += _items(lang, f"signal-{group.signal}", title, items, len(group.items) - len(items))
     return (blocks + _footer(lang, more_url))[:MAX_BLOCKS]
@@ -286,4 +286,4 @@ def signals_blocks(digest: Digest, lang: str, *, more_url: str | None = None) ->
 
 def signals_text(digest: Digest, lang: str) -> str:
     """The notification text that goes with the signals post."""
-    return t(lang, "signals_text", count=_number(lang, digest.signal_count))
+    return t(lang, "signals_text", count=number(lang, digest.signal_count))

@@ -11,11 +11,9 @@ the mentions built by :func:`channel_mention` / :func:`user_mention`.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
 from slack_sdk.models.blocks import (
@@ -28,9 +26,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.i18n import MESSAGES, t
+from bot.i18n import t
 from bot.views.cards import InsightCard
-from bot.views.digest import excerpt, item_controls, link
+from bot.views.digest import day, euros, excerpt, item_controls, known, link, number
 from bot.views.safe import ELLIPSIS, from_slack, quote, safe, truncate
 
 MAX_BLOCKS: Final = 100
@@ -148,28 +146,6 @@ def user_mention(user_id: str) -> str:
     return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else safe(user_id, 100)
 
 
-def _known(lang: str, prefix: str, value: str | None, fallback: str = "") -> str:
-    """A catalogue word for ``value`` (``status_open``…), or the value escaped when the catalogue lacks it."""
-    if value is None:
-        return fallback
-    key = f"{prefix}_{value}"
-    return t(lang, key) if key in MESSAGES.get(lang, MESSAGES["fr"]) else safe(value, 50)
-
-
-def _number(lang: str, value: float) -> str:
-    text = f"{value:,.0f}"
-    return text.replace(",", "\u202f") if lang == "fr" else text
-
-
-def _euros(lang: str, value: float) -> str:
-    amount = _number(lang, value if math.isfinite(value) else 0.0)
-    return f"{amount} €" if lang == "fr" else f"€{amount}"
-
-
-def _day(lang: str, moment: datetime) -> str:
-    return moment.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
-
-
 def _fit(parts: Sequence[str], limit: int = SECTION_LIMIT) -> str:
     """The non-empty parts, one a line, leaving out any that would take the text past ``limit``."""
     kept: list[str] = []
@@ -190,7 +166,7 @@ def _context(text: str) -> ContextBlock:
 
 
 def _more(lang: str, hidden: int, key: str = "home_more") -> list[Block]:
-    return [_context(_t(lang, key, count=_number(lang, hidden)))] if hidden > 0 else []
+    return [_context(_t(lang, key, count=number(lang, hidden)))] if hidden > 0 else []
 
 
 def _with_mentions(text: str, limit: int = SETTING_VALUE_LIMIT) -> str:
@@ -226,8 +202,8 @@ def _head(*parts: str) -> str:
 
 def _card(lang: str, card: InsightCard, *details: str) -> list[str]:
     """The lines of an insight: number, kind, status and details, then the quoted text and its link."""
-    kind = _known(lang, "kind", card.kind, t(lang, "kind_pending"))
-    status = f"_{_known(lang, 'status', card.status)}_"
+    kind = known(lang, "kind", card.kind, t(lang, "kind_pending"))
+    status = f"_{known(lang, 'status', card.status)}_"
     head = _head(f"*#{card.id}*", kind, status, *details)
     return [head, quote(excerpt(card.text), QUOTE_LIMIT), link(card.permalink, t(lang, "digest_link"))]
 
@@ -236,10 +212,10 @@ def _mine(lang: str, mine: Sequence[InsightCard], mine_total: int) -> list[Block
     total = max(mine_total, len(mine))
     if total == 0:
         return [_section(_t(lang, "home_mine", count=0)), _section(_t(lang, "home_mine_empty"))]
-    blocks: list[Block] = [_section(_t(lang, "home_mine", count=_number(lang, total)))]
+    blocks: list[Block] = [_section(_t(lang, "home_mine", count=number(lang, total)))]
     shown = mine[:MINE_SHOWN]
     for card in shown:
-        date = _day(lang, card.created_at) if card.created_at else ""
+        date = day(lang, card.created_at) if card.created_at else ""
         anonymous = _t(lang, "home_anonymous") if card.anonymous else ""
         blocks.append(_section(*_card(lang, card, date, anonymous)))
     return blocks + _more(lang, total - len(shown), "home_mine_more")
@@ -251,13 +227,13 @@ def _escalations(lang: str, escalations: Sequence[HomeEscalation], escalations_t
     for escalation in escalations:
         unique.setdefault(escalation.card.id, escalation)
     total = max(escalations_total, len(unique))
-    blocks: list[Block] = [_section(_t(lang, "home_escalations", count=_number(lang, total)))]
+    blocks: list[Block] = [_section(_t(lang, "home_escalations", count=number(lang, total)))]
     if total == 0:
         return [*blocks, _section(_t(lang, "home_escalations_none"))]
     shown = sorted(unique.values(), key=lambda e: -e.age_days)[:ESCALATIONS_SHOWN]
     for escalation in shown:
-        votes = _t(lang, "home_votes", votes=_number(lang, escalation.votes))
-        age = t(lang, "digest_age", days=_number(lang, escalation.age_days))
+        votes = _t(lang, "home_votes", votes=number(lang, escalation.votes))
+        age = t(lang, "digest_age", days=number(lang, escalation.age_days))
         blocks += [
             _section(*_card(lang, escalation.card, votes, age)),
             item_controls(lang, CONTROLS_SECTION, escalation.card.id),
@@ -267,7 +243,7 @@ def _escalations(lang: str, escalations: Sequence[HomeEscalation], escalations_t
 
 def _themes(lang: str, themes: Sequence[HomeTheme], themes_total: int) -> list[Block]:
     total = max(themes_total, len(themes))
-    blocks: list[Block] = [_section(_t(lang, "home_themes", count=_number(lang, total)))]
+    blocks: list[Block] = [_section(_t(lang, "home_themes", count=number(lang, total)))]
     if total == 0:
         return [*blocks, _section(_t(lang, "home_themes_none"))]
     shown = themes[:THEMES_SHOWN]
@@ -275,9 +251,9 @@ def _themes(lang: str, themes: Sequence[HomeTheme], themes_total: int) -> list[B
         stats = t(
             lang,
             "digest_theme_stats",
-            size=_number(lang, theme.size),
-            reporters=_number(lang, theme.reporters),
-            trend=_known(lang, "trend", theme.trend),
+            size=number(lang, theme.size),
+            reporters=number(lang, theme.reporters),
+            trend=known(lang, "trend", theme.trend),
         )
         blocks.append(_section(f"*{safe(_one_line(theme.label), LABEL_LIMIT)}*", stats))
     return blocks + _more(lang, total - len(shown))
@@ -314,7 +290,7 @@ def _manager(lang: str, manager: ManagerHome) -> list[Block]:
         *_themes(lang, manager.themes, manager.themes_total),
         DividerBlock(),
         *_settings(lang, manager.settings),
-        _section(_t(lang, "home_value_total", total=_euros(lang, manager.value_eur_total))),
+        _section(_t(lang, "home_value_total", total=euros(lang, manager.value_eur_total))),
     ]
 
 
