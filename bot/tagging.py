@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,7 @@ BATCH_SIZE = 64
 # Near-duplicates are looked for among the workspace's open insights of the last 90 days (the newest 2,000).
 DUPLICATE_WINDOW = timedelta(days=90)
 DUPLICATE_CANDIDATES = 2000
+DUPLICATE_INDEX_SECONDS = 30.0
 
 
 class BatchTagger(Protocol):
@@ -74,6 +76,7 @@ class TaggingWorker:
         # Ids queued and not yet tagged: the minute's sweep finds them untagged too, and must not queue
         # them again (a slow or restarting tagging process would otherwise see the queue grow each minute).
         self._queued: set[int] = set()
+        self._duplicate_indexes: dict[str, tuple[float, DuplicateIndex | None]] = {}
 
     def submit(self, insight_id: int) -> None:
         """Queue an insight for tagging (once, however often it is submitted); returns at once."""
@@ -156,8 +159,9 @@ class TaggingWorker:
             for (insight_id, _), tags in zip(items, self.tagger.tag_many([t for _, t in items], known), strict=True):
                 tagged[insight_id] = tags
         cards: list[tuple[InsightCard, dict[str, object]]] = []
+        teams: dict[int, str] = {}
         with self._sessions.begin() as session:
-            indexes = {team: self._open_insights(session, team) for team in by_team}
+            indexes = {team: self._duplicate_index(session, team) for team in by_team}
             for insight_id, tags in tagged.items():
                 insight = session.get(Insight, insight_id)
                 if insight is None:  # deleted while it was being read
@@ -167,16 +171,26 @@ class TaggingWorker:
                 where: dict[str, object] = dict(insight.confirmation or {})
                 if where:
                     where["team"] = team  # the confirmation speaks the workspace's language
-                cards.append((self._with_duplicate(InsightCard.of(insight), indexes.get(team)), where))
+                cards.append((InsightCard.of(insight), where))
+                teams[insight.id] = team
+        cards = self._with_duplicates(cards, teams, indexes)
         for card, where in cards:
             log.info("insight %s tagged: %s, signal %s", card.id, card.kind, card.signal)
             if where:
                 self._notifier.submit(self._notify_safely, card, where)
         return [card for card, _ in cards]
 
-    @staticmethod
-    def _open_insights(session: Session, team_id: str) -> DuplicateIndex | None:
-        """The workspace's recent open insights, indexed to find the one a new insight repeats."""
+    def _duplicate_index(self, session: Session, team_id: str) -> DuplicateIndex | None:
+        """The workspace's recent open insights, indexed to find the one a new insight repeats.
+
+        Rebuilt at most every :data:`DUPLICATE_INDEX_SECONDS` per workspace (it costs a quarter of a
+        second for 2,000 insights, too much for every batch under load); an insight shared since the last
+        build is not offered as a duplicate until the next one.
+        """
+        now = time.monotonic()
+        cached = self._duplicate_indexes.get(team_id)
+        if cached is not None and now - cached[0] < DUPLICATE_INDEX_SECONDS:
+            return cached[1]
         since = utcnow() - DUPLICATE_WINDOW
         rows = session.execute(
             select(Insight.id, Insight.text)
@@ -185,18 +199,31 @@ class TaggingWorker:
             .order_by(Insight.id.desc())
             .limit(DUPLICATE_CANDIDATES)
         ).all()
-        return DuplicateIndex([(int(i), str(text)) for i, text in rows]) if len(rows) > 1 else None
+        index = DuplicateIndex([(int(i), str(text)) for i, text in rows]) if rows else None
+        self._duplicate_indexes[team_id] = (now, index)
+        return index
 
     @staticmethod
-    def _with_duplicate(card: InsightCard, index: DuplicateIndex | None) -> InsightCard:
-        """The card with the older open insight it looks like, to offer "+1 to #42 instead"."""
-        if index is None:
-            return card
-        match = index.closest(card.text, exclude=card.id)
-        if match is None or match.id > card.id:
-            return card
-        text = next((t for i, t in zip(index.ids, index.texts, strict=True) if i == match.id), "")
-        return replace(card, duplicate_of=match.id, duplicate_text=text)
+    def _with_duplicates(
+        cards: list[tuple[InsightCard, dict[str, object]]],
+        teams: dict[int, str],
+        indexes: dict[str, DuplicateIndex | None],
+    ) -> list[tuple[InsightCard, dict[str, object]]]:
+        """Each card with the older open insight it looks like, to offer "+1 to #42 instead"."""
+        matches: dict[int, tuple[int, str]] = {}
+        for team, index in indexes.items():
+            if index is None:
+                continue
+            queries = [(card.id, card.text) for card, _ in cards if teams.get(card.id) == team]
+            texts = dict(zip(index.ids, index.texts, strict=True))
+            for insight_id, match in index.closest_many(queries).items():
+                matches[insight_id] = (match.id, texts[match.id])
+        return [
+            (replace(card, duplicate_of=matches[card.id][0], duplicate_text=matches[card.id][1]), where)
+            if card.id in matches
+            else (card, where)
+            for card, where in cards
+        ]
 
     def _notify_safely(self, card: InsightCard, where: dict[str, object]) -> None:
         try:

@@ -59,6 +59,26 @@ class DuplicateIndex:
         chars = (self._char_matrix @ self._chars.transform([stems]).T).toarray().ravel()
         return 0.5 * words + 0.5 * chars
 
+    def closest_many(
+        self, queries: Sequence[tuple[int, str]], threshold: float = DEFAULT_THRESHOLD
+    ) -> dict[int, NearDuplicate]:
+        """For each (id, text), its best match among the indexed insights other than itself and newer ones,
+        when at or above ``threshold``: one matrix product for the whole batch."""
+        if not self.ids or not queries or self._word_matrix is None or self._char_matrix is None:
+            return {}
+        stems = [content_stems(text) for _, text in queries]
+        words = (self._words.transform(stems) @ self._word_matrix.T).toarray()
+        chars = (self._chars.transform(stems) @ self._char_matrix.T).toarray()
+        scores = 0.5 * words + 0.5 * chars
+        indexed = np.asarray(self.ids)
+        found: dict[int, NearDuplicate] = {}
+        for row, (query_id, _) in enumerate(queries):
+            row_scores = np.where(indexed < query_id, scores[row], -1.0)  # an older insight only
+            best = int(row_scores.argmax())
+            if row_scores[best] >= threshold:
+                found[query_id] = NearDuplicate(self.ids[best], round(float(row_scores[best]), 3))
+        return found
+
     def closest(
         self, text: str, threshold: float = DEFAULT_THRESHOLD, exclude: int | None = None
     ) -> NearDuplicate | None:

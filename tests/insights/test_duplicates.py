@@ -69,3 +69,19 @@ def test_duplicates_is_cheap_for_thousands_of_candidates() -> None:
     for _ in range(20):
         index.closest("Encore un problème avec le chauffage du site 12")
     assert time.perf_counter() - started < 3.0
+
+
+def test_closest_many_offers_only_an_older_insight_and_never_itself() -> None:
+    from insights.duplicates import DuplicateIndex
+
+    index = DuplicateIndex(
+        [
+            (1, "Le VPN coupe pendant les démos client."),
+            (2, "La machine à café fuit encore."),
+            (3, "Le VPN coupe pendant les démos clients !"),
+        ]
+    )
+    found = index.closest_many(
+        [(3, "Le VPN coupe pendant les démos clients !"), (1, "Le VPN coupe pendant les démos.")]
+    )
+    assert found[3].id == 1 and 1 not in found  # #1 is the oldest: nothing older to offer
