@@ -81,6 +81,17 @@ def may_act(services: Services, client: WebClient, team_id: str, user_id: str, r
     return False
 
 
+def redrawn_alert(services: Services, lang: str, card: InsightCard, user_id: str) -> dict[str, Any]:
+    """The alert as it now stands (status, who acted, votes), to replace the one clicked."""
+    with services.sessions.begin() as session:
+        votes = len(voters(session, card.id))
+    return {
+        "replace_original": True,
+        "text": t(lang, "alert_title", id=card.id, votes=votes),
+        "blocks": [b.to_dict() for b in escalation_alert_blocks(card, lang, votes, acted_by=user_id)],
+    }
+
+
 def after_change(
     services: Services,
     client: WebClient,
@@ -96,15 +107,8 @@ def after_change(
     """Show the change where it was made (the alert is redrawn, elsewhere a line to the person who
     clicked) and DM the reporter."""
     lang = services.lang_of(team_id)
-    with services.sessions.begin() as session:
-        votes = len(voters(session, card.id))
-    alert = {
-        "replace_original": True,
-        "text": t(lang, "alert_title", id=card.id, votes=votes),
-        "blocks": [b.to_dict() for b in escalation_alert_blocks(card, lang, votes, acted_by=user_id)],
-    }
     if alert_url:
-        send_to_response_url(alert_url, alert)
+        send_to_response_url(alert_url, redrawn_alert(services, lang, card, user_id))
     elif respond is not None:
         answer(respond, status_line(lang, card, user_id))
     log.info("insight %s is now %s", card.id, card.status)
@@ -183,20 +187,10 @@ def _answer(
     elif isinstance(result, tuple):
         card, reporter = result
         if _from_alert(action):
-            votes = len(voters_of(services, card.id))
-            respond(
-                replace_original=True,
-                text=t(lang, "alert_title", id=card.id, votes=votes),
-                blocks=[b.to_dict() for b in escalation_alert_blocks(card, lang, votes, acted_by=user_id)],
-            )
+            respond(**redrawn_alert(services, lang, card, user_id))
             after_change(services, client, team_id, user_id, card, reporter)
         else:
             after_change(services, client, team_id, user_id, card, reporter, respond=respond)
-
-
-def voters_of(services: Services, insight_id: int) -> set[str]:
-    with services.sessions.begin() as session:
-        return voters(session, insight_id)
 
 
 def resolve_button_callback(

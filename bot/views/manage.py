@@ -86,38 +86,31 @@ def resolve_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
     )
 
 
-def reply_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
-    """A manager writes to the reporter of an insight, who stays anonymous if they were."""
+def _message_modal(lang: str, card: InsightCard, context: ModalContext, callback_id: str, words: str) -> View:
+    """A form to write about an insight, with a line on who will (not) learn whose words they are."""
     return View(
         type="modal",
-        callback_id=ids.VIEW_REPLY,
-        title=t(lang, "reply_title"),
+        callback_id=callback_id,
+        title=t(lang, f"{words}_title"),
         submit=t(lang, "send"),
         close=t(lang, "cancel"),
         private_metadata=context.dumps(),
         blocks=[
             _excerpt(card),
-            _text_input(lang, ids.BLOCK_NOTE, "reply_label", optional=False),
-            ContextBlock(elements=[MarkdownTextObject(text=t(lang, "reply_privacy"))]),
+            _text_input(lang, ids.BLOCK_NOTE, f"{words}_label", optional=False),
+            ContextBlock(elements=[MarkdownTextObject(text=t(lang, f"{words}_privacy"))]),
         ],
     )
+
+
+def reply_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
+    """A manager writes to the reporter of an insight, who stays anonymous if they were."""
+    return _message_modal(lang, card, context, ids.VIEW_REPLY, "reply")
 
 
 def answer_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
     """The reporter answers the manager; the manager never learns who they are."""
-    return View(
-        type="modal",
-        callback_id=ids.VIEW_ANSWER,
-        title=t(lang, "answer_title"),
-        submit=t(lang, "send"),
-        close=t(lang, "cancel"),
-        private_metadata=context.dumps(),
-        blocks=[
-            _excerpt(card),
-            _text_input(lang, ids.BLOCK_NOTE, "answer_label", optional=False),
-            ContextBlock(elements=[MarkdownTextObject(text=t(lang, "answer_privacy"))]),
-        ],
-    )
+    return _message_modal(lang, card, context, ids.VIEW_ANSWER, "answer")
 
 
 def submitted_text(view: dict[str, Any], block: str) -> str:
