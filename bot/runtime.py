@@ -71,14 +71,17 @@ def build_runtime(
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url, pool_size=settings.listener_threads)
     sessions = make_sessions(engine)
-    client = make_web_client(settings.bot_token, settings.slack_api_url)
+    client = make_web_client(settings.bot_token, settings.slack_api_url, timeout=settings.slack_timeout)
     owns_tagger = tagger is None
     tagger = tagger or SubprocessTagger(settings.model_dir)
 
     configs = ConfigCache(sessions, WorkspaceConfig.defaults(settings))
 
     def notify(card: InsightCard, where: dict[str, object]) -> None:
-        update_confirmation(client, card, configs.get(str(where.get("team") or "")).language, dict(where))
+        team = str(where.get("team") or "")
+        team_client = services.client_for(team)
+        if team_client is not None:
+            update_confirmation(team_client, card, configs.get(team).language, dict(where))
 
     tagging = TaggingWorker(
         sessions,
@@ -97,7 +100,9 @@ def build_runtime(
     )
     app = create_app(services, token_verification=token_verification)
     scheduler = (
-        DigestScheduler(sessions, client, configs.defaults, clock=clock, interval=tick_seconds) if schedule else None
+        DigestScheduler(sessions, services.client_for, configs.defaults, clock=clock, interval=tick_seconds)
+        if schedule
+        else None
     )
     return Runtime(
         settings=settings,

@@ -57,14 +57,14 @@ class DigestScheduler:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        client: WebClient,
+        clients: Callable[[str], WebClient | None],
         defaults: WorkspaceConfig,
         *,
         clock: Callable[[], datetime] = utc_now,
         interval: float = TICK_SECONDS,
     ) -> None:
         self._sessions = sessions
-        self._client = client
+        self._clients = clients
         self._defaults = defaults
         self._clock = clock
         self._interval = interval
@@ -145,6 +145,10 @@ class DigestScheduler:
     def _run(
         self, workspace_id: int, team_id: str, config: WorkspaceConfig, period: DigestPeriod, now: datetime
     ) -> TickResult | None:
+        client = self._clients(team_id)
+        if client is None:
+            log.warning("workspace %s has no installation: its digest is not posted", workspace_id)
+            return None
         with self._sessions.begin() as session:
             run = claim_digest(session, workspace_id, period.week, now)
             run_id = run.id if run is not None else None
@@ -156,7 +160,7 @@ class DigestScheduler:
                 workspace = session.get(Workspace, workspace_id)
                 assert workspace is not None
                 weekly = build_weekly(session, workspace, config, period, persist=True)
-            ts = post_weekly(self._client, config, weekly)
+            ts = post_weekly(client, config, weekly)
         except DigestNotPosted as exc:
             with self._sessions.begin() as session:
                 finish_digest(session, run_id, now, error=exc.error)

@@ -31,6 +31,14 @@ class Services:
     configs: ConfigCache
     managers: ManagerDirectory
 
+    def client_for(self, team_id: str) -> WebClient | None:
+        """A client holding the workspace's own bot token, for work no request carries (tagging, digests).
+
+        Listeners use the client Bolt gives them, which already holds it. None when the workspace has no
+        installation (OAuth mode only; with one ``SLACK_BOT_TOKEN`` every workspace is that token's).
+        """
+        return self.client
+
     def config(self, team_id: str) -> WorkspaceConfig:
         """The workspace's settings (``/insight config``), over the environment's defaults."""
         return self.configs.get(team_id)

@@ -60,6 +60,7 @@ class Settings:
     secret_key: str | None = None
     port: int = 3000
     http_threads: int = 16
+    slack_timeout: int = 10
     rate_limit: int = 10
     listener_threads: int = 16
     capture_emoji: str = DEFAULT_CAPTURE_EMOJI
@@ -103,6 +104,7 @@ class Settings:
             secret_key=env.get("PEPITES_SECRET_KEY") or None,
             port=_int(env, "PORT", 3000, 1, 65535),
             http_threads=_int(env, "PEPITES_HTTP_THREADS", 16, 1, 256),
+            slack_timeout=_int(env, "PEPITES_SLACK_TIMEOUT", 10, 1, 120),
             rate_limit=_int(env, "PEPITES_RATE_LIMIT", 10, 0, 1000),
             listener_threads=_int(env, "PEPITES_LISTENER_THREADS", 16, 1, 256),
             capture_emoji=_setting(env, "PEPITES_CAPTURE_EMOJI", "capture_emoji", DEFAULT_CAPTURE_EMOJI),

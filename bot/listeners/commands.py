@@ -153,13 +153,15 @@ def _open_config(services: Services, ack: Ack, body: dict[str, Any], client: Web
     client.views_open(trigger_id=body["trigger_id"], view=config_modal(lang, config))
 
 
-def config_submission_callback(services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+def config_submission_callback(
+    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
     """Save the settings if they are all right; otherwise keep the form open, each error beside its field."""
     team_id = team_of(body)
     current = services.config(team_id)
     lang = current.language
     user_id = body["user"]["id"]
-    if not services.managers.may_configure(services.client, current, team_id, user_id):
+    if not services.managers.may_configure(client, current, team_id, user_id):
         ack(response_action="errors", errors={"digest_channel": t(lang, "config_not_allowed")})
         return
     config, errors = read_submission(view, current, lambda exc: t(lang, "config_invalid", message=exc.message))
@@ -175,7 +177,7 @@ def config_submission_callback(services: Services, ack: Ack, body: dict[str, Any
     ack()
     log.info("workspace settings changed")
     try:
-        services.client.chat_postMessage(channel=user_id, text=t(config.language, "config_saved"))
+        client.chat_postMessage(channel=user_id, text=t(config.language, "config_saved"))
     except SlackApiError as exc:
         log.warning("could not confirm the settings change: %s", exc.response.get("error"))
 
@@ -201,8 +203,8 @@ def register(app: App, services: Services) -> None:
     def on_insight_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         insight_command_callback(services, ack, body, client)
 
-    def on_config_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        config_submission_callback(services, ack, body, view)
+    def on_config_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        config_submission_callback(services, ack, body, view, client)
 
     def on_forget(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         forget_callback(services, ack, body, respond)

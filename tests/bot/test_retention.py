@@ -22,9 +22,8 @@ def test_old_insights_are_erased_only_where_a_retention_is_set(sessions: session
     old = seed_week(sessions, "T1", NOW - timedelta(days=45), 5, prefix="old")
     recent = seed_week(sessions, "T1", NOW - timedelta(days=10), 5, prefix="new")
     kept = seed_week(sessions, "T2", NOW - timedelta(days=45), 5, prefix="t2")
-    scheduler = DigestScheduler(
-        sessions, WebClient(base_url="http://127.0.0.1:9/api/"), WorkspaceConfig(), clock=lambda: NOW
-    )
+    unreachable = WebClient(base_url="http://127.0.0.1:9/api/")
+    scheduler = DigestScheduler(sessions, lambda team: unreachable, WorkspaceConfig(), clock=lambda: NOW)
     scheduler.tick()
     with sessions.begin() as session:
         left = set(session.scalars(select(Insight.id)))
