@@ -7,20 +7,24 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, conversation, reactions, shortcuts, status
+from bot.listeners import actions, commands, conversation, install, reactions, shortcuts, status
 from bot.services import Services
 
-SURFACES = (commands, shortcuts, reactions, actions, status, conversation)
+SURFACES = (commands, shortcuts, reactions, actions, status, conversation, install)
 
 
 def create_app(services: Services, *, token_verification: bool = True) -> App:
-    """A Bolt App for one workspace token; listeners run on their own sized pool (size the DB pool to match)."""
+    """The Bolt App, for one workspace token or, with OAuth, for every workspace that installed it.
+
+    Listeners run on their own sized pool (size the DB pool to match).
+    """
     settings = services.settings
+    oauth_settings = services.installations.oauth_settings(services.sessions, settings.language)
     app = App(
-        token=settings.bot_token,
         signing_secret=settings.signing_secret or "",
-        client=services.client,
-        token_verification_enabled=token_verification,
+        client=services.client,  # holds the single token, or none: Bolt then gives each request its workspace's
+        oauth_settings=oauth_settings,
+        token_verification_enabled=token_verification and oauth_settings is None,
         request_verification_enabled=not settings.socket_mode,
         listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.bolt"),

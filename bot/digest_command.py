@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.confirmations import make_web_client
 from bot.digests import DigestNotPosted, build_weekly, last_days, post_weekly
+from bot.installations import Installations
 from bot.scheduler import utc_now
 from bot.settings import Settings, SettingsError
 from bot.workspace_config import WorkspaceConfig
@@ -28,11 +29,18 @@ from models.schema import Workspace
 
 def run_digest_command(settings: Settings, team_id: str, *, dry_run: bool, chart: str | None, out: TextIO) -> int:
     """Build (and unless ``dry_run`` post) one digest; the exit status."""
-    if not dry_run and not settings.bot_token:
-        raise SettingsError("SLACK_BOT_TOKEN is needed to post the digest (or use --dry-run)")
+    if not dry_run and not (settings.bot_token or settings.oauth):
+        raise SettingsError("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID) is needed to post the digest (or use --dry-run)")
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
+    client = None
     try:
+        if not dry_run:
+            base = make_web_client(settings.bot_token, settings.slack_api_url, timeout=settings.slack_timeout)
+            client = Installations(settings, engine, base).client_for(team_id)
+            if client is None:
+                print(f"pepites: workspace {team_id!r} has not installed the app", file=sys.stderr)
+                return 1
         with make_sessions(engine).begin() as session:
             workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one_or_none()
             if workspace is None:
@@ -54,7 +62,7 @@ def run_digest_command(settings: Settings, team_id: str, *, dry_run: bool, chart
         out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         print(f"chart: {path}", file=sys.stderr)
         return 0
-    client = make_web_client(settings.bot_token, settings.slack_api_url)
+    assert client is not None
     try:
         ts = post_weekly(client, config, weekly)
     except DigestNotPosted as exc:

@@ -169,6 +169,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "config_invalid": "Valeur refusée : {message}",
         "config_not_allowed": "Seuls les managers et les administrateurs de l'espace peuvent changer les réglages.",
         "config_saved": "Réglages Pépites enregistrés.",
+        "installed_welcome": "Pépites est installé. Choisissez le canal du récap hebdomadaire et les managers "
+        "avec `/insight config` ; chacun peut ensuite partager une pépite avec `/insight`.",
         "weekday_mon": "lundi",
         "weekday_tue": "mardi",
         "weekday_wed": "mercredi",
@@ -351,6 +353,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "config_invalid": "Not accepted: {message}",
         "config_not_allowed": "Only managers and workspace admins can change the settings.",
         "config_saved": "Pépites settings saved.",
+        "installed_welcome": "Pépites is installed. Choose the weekly digest's channel and the managers with "
+        "`/insight config`; then anyone can share an insight with `/insight`.",
         "weekday_mon": "Monday",
         "weekday_tue": "Tuesday",
         "weekday_wed": "Wednesday",

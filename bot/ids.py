@@ -59,7 +59,7 @@ DEFAULT_CAPTURE_EMOJI: Final = "gem"
 DEFAULT_ESCALATION_EMOJIS: Final = ("arrow_up", "rotating_light")
 
 # Events the app subscribes to (manifest.yml `bot_events`).
-EVENTS: Final = ("reaction_added", "reaction_removed", "app_home_opened")
+EVENTS: Final = ("reaction_added", "reaction_removed", "app_home_opened", "app_uninstalled", "tokens_revoked")
 # Bot token scopes the code uses.
 BOT_SCOPES: Final = (
     "channels:join",  # join a public digest or sales channel the bot was not invited to

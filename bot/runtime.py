@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from bot.app import create_app
 from bot.confirmations import make_web_client, update_confirmation
+from bot.installations import Installations
 from bot.managers import ManagerDirectory
 from bot.scheduler import TICK_SECONDS, DigestScheduler, utc_now
 from bot.server import WSGIApp, make_wsgi
@@ -97,6 +98,7 @@ def build_runtime(
         client=client,
         configs=configs,
         managers=ManagerDirectory(),
+        installations=Installations(settings, engine, client),
     )
     app = create_app(services, token_verification=token_verification)
     scheduler = (

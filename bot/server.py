@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from waitress import create_server
 
+from bot.installations import INSTALL_PATH, REDIRECT_PATH
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,10 @@ def health(services: Services) -> tuple[int, dict[str, Any]]:
 
 
 def make_wsgi(app: App, services: Services) -> WSGIApp:
-    """POST /slack/events goes to Bolt; GET /healthz answers for load balancers; anything else is 404."""
+    """POST /slack/events goes to Bolt, and with OAuth GET /slack/install and /slack/oauth_redirect too;
+    GET /healthz answers for load balancers; anything else is 404."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack_paths = {EVENTS_PATH} | ({INSTALL_PATH, REDIRECT_PATH} if app.oauth_flow is not None else set())
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -53,7 +56,7 @@ def make_wsgi(app: App, services: Services) -> WSGIApp:
                 f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
             )
             return [payload]
-        if path == EVENTS_PATH:
+        if path in slack_paths:
             return slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
         return [b"Not found"]

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.installations import Installations
 from bot.managers import ManagerDirectory
 from bot.settings import Settings
 from bot.tagging import TaggingWorker
@@ -30,6 +31,7 @@ class Services:
     client: WebClient
     configs: ConfigCache
     managers: ManagerDirectory
+    installations: Installations
 
     def client_for(self, team_id: str) -> WebClient | None:
         """A client holding the workspace's own bot token, for work no request carries (tagging, digests).
@@ -37,7 +39,7 @@ class Services:
         Listeners use the client Bolt gives them, which already holds it. None when the workspace has no
         installation (OAuth mode only; with one ``SLACK_BOT_TOKEN`` every workspace is that token's).
         """
-        return self.client
+        return self.installations.client_for(team_id)
 
     def config(self, team_id: str) -> WorkspaceConfig:
         """The workspace's settings (``/insight config``), over the environment's defaults."""

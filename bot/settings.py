@@ -55,6 +55,10 @@ class Settings:
     bot_token: str | None = None
     signing_secret: str | None = None
     app_token: str | None = None
+    # OAuth (several workspaces): set instead of bot_token; each workspace installs through /slack/install.
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str | None = None
@@ -85,6 +89,11 @@ class Settings:
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
+    @property
+    def oauth(self) -> bool:
+        """Several workspaces, each with its own installation, rather than one ``SLACK_BOT_TOKEN``."""
+        return bool(self.client_id)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read and check the environment; raise SettingsError naming the wrong variable."""
@@ -92,6 +101,9 @@ class Settings:
         language = env.get("PEPITES_LANGUAGE", "fr").strip().lower() or "fr"
         if language not in ("fr", "en"):
             raise SettingsError(f"PEPITES_LANGUAGE must be 'fr' or 'en', not {language!r}")
+        redirect_uri = env.get("SLACK_REDIRECT_URI", "").strip() or None
+        if redirect_uri and not redirect_uri.startswith("https://"):
+            raise SettingsError(f"SLACK_REDIRECT_URI must be an https:// URL, not {redirect_uri!r}")
         api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
         if not api_url.startswith(("https://", "http://")):
             raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
@@ -99,6 +111,9 @@ class Settings:
             bot_token=env.get("SLACK_BOT_TOKEN") or None,
             signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             app_token=env.get("SLACK_APP_TOKEN") or None,
+            client_id=env.get("SLACK_CLIENT_ID", "").strip() or None,
+            client_secret=env.get("SLACK_CLIENT_SECRET") or None,
+            redirect_uri=redirect_uri,
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
             secret_key=env.get("PEPITES_SECRET_KEY") or None,
@@ -136,8 +151,21 @@ class Settings:
     def require_slack(self) -> None:
         """Fail fast, naming what is missing, before the bot tries to talk to Slack."""
         missing = []
-        if not self.bot_token:
-            missing.append("SLACK_BOT_TOKEN (the xoxb- bot token from OAuth & Permissions)")
+        if self.oauth:
+            if self.bot_token:
+                raise SettingsError(
+                    "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID (workspaces install through "
+                    "/slack/install), not both"
+                )
+            if self.socket_mode:
+                raise SettingsError("installing through /slack/install needs HTTP mode: unset SLACK_APP_TOKEN")
+            if not self.client_secret:
+                missing.append("SLACK_CLIENT_SECRET (from Basic Information; needed with SLACK_CLIENT_ID)")
+        elif not self.bot_token:
+            missing.append(
+                "SLACK_BOT_TOKEN (the xoxb- bot token from OAuth & Permissions; or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET to let several workspaces install the app)"
+            )
         if self.socket_mode:
             if not (self.app_token or "").startswith("xapp-"):
                 raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")

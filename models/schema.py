@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -205,3 +207,14 @@ class Reply(Base):
     to: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# slack_sdk's OAuth tables (installations, bots, one-time states), on the app's own database so that every
+# replica sees every installation. Their columns are the library's own (its stores query them); migration
+# 0003 creates them, and the schema test fails if a slack_sdk upgrade changes them without a migration.
+SLACK_INSTALLATIONS_TABLE = "slack_installations"
+SLACK_BOTS_TABLE = "slack_bots"
+SLACK_OAUTH_STATES_TABLE = "slack_oauth_states"
+SQLAlchemyInstallationStore.build_installations_table(Base.metadata, SLACK_INSTALLATIONS_TABLE)
+SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS_TABLE)
+SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SLACK_OAUTH_STATES_TABLE)

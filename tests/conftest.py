@@ -15,7 +15,18 @@ from models.db import make_engine, make_sessions, normalise_url
 from models.migrate import upgrade
 
 POSTGRES_ENV = "PEPITES_TEST_POSTGRES_URL"
-TABLES = ("reply", "status_change", "vote", "insight", "theme", "digest_run", "workspace")
+TABLES = (
+    "reply",
+    "status_change",
+    "vote",
+    "insight",
+    "theme",
+    "digest_run",
+    "workspace",
+    "slack_installations",
+    "slack_bots",
+    "slack_oauth_states",
+)
 
 
 @pytest.fixture(scope="session")

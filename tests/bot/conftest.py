@@ -14,15 +14,16 @@ SIGNING_SECRET = "test-signing-secret"
 
 
 def make_settings(database_url: str, api_url: str = "http://127.0.0.1:9/api/", **extra: str) -> Settings:
+    """A test workspace's settings; ``extra`` variables win (``SLACK_BOT_TOKEN=""`` unsets the token)."""
     return Settings.from_env(
-        extra
-        | {
+        {
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": api_url,
             "DATABASE_URL": database_url,
             "PEPITES_SECRET_KEY": "test secret key for sealing reporters",
         }
+        | extra
     )
 
 

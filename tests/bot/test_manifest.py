@@ -11,6 +11,7 @@ from slack_bolt import App
 
 from bot import ids
 from bot.app import create_app
+from bot.installations import REDIRECT_PATH
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
@@ -62,6 +63,8 @@ def test_manifest_scopes_and_interactivity_match_the_code() -> None:
         *(c["url"] for c in manifest["features"]["slash_commands"]),
     }
     assert {url.rsplit("/slack/", 1)[1] for url in urls} == {"events"}
+    [redirect] = manifest["oauth_config"]["redirect_urls"]
+    assert redirect.endswith(REDIRECT_PATH) and redirect.startswith("https://")
     assert manifest["settings"]["socket_mode_enabled"] in (True, False)
     # DMs (confirmations) need the Messages tab.
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True

@@ -37,6 +37,14 @@ def test_settings_parse_every_variable() -> None:
     assert settings.known_customers == ("Biocoop", "Leroy Merlin") and settings.socket_mode
 
 
+OAUTH = {
+    "SLACK_CLIENT_ID": "123.456",
+    "SLACK_CLIENT_SECRET": "secret",
+    "SLACK_SIGNING_SECRET": "s",
+    "PEPITES_SECRET_KEY": "k" * 20,
+}
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -51,11 +59,22 @@ def test_settings_parse_every_variable() -> None:
             {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PEPITES_SECRET_KEY": "short"},
             "PEPITES_SECRET_KEY",
         ),
+        ({**OAUTH, "SLACK_CLIENT_SECRET": ""}, "SLACK_CLIENT_SECRET"),
+        ({**OAUTH, "SLACK_BOT_TOKEN": "xoxb-1"}, "not both"),
+        ({**OAUTH, "SLACK_APP_TOKEN": "xapp-1"}, "unset SLACK_APP_TOKEN"),
     ],
 )
 def test_settings_missing_variable_is_named(env: dict[str, str], named: str) -> None:
     with pytest.raises(SettingsError, match=named):
         Settings.from_env(env).require_slack()
+
+
+def test_settings_oauth_needs_no_bot_token() -> None:
+    settings = Settings.from_env(OAUTH | {"SLACK_REDIRECT_URI": "https://pepites.example.com/slack/oauth_redirect"})
+    settings.require_slack()
+    assert settings.oauth and settings.bot_token is None
+    with pytest.raises(SettingsError, match="SLACK_REDIRECT_URI"):
+        Settings.from_env(OAUTH | {"SLACK_REDIRECT_URI": "http://pepites.example.com/slack/oauth_redirect"})
 
 
 def test_settings_socket_mode_needs_no_signing_secret() -> None:

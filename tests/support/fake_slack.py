@@ -7,6 +7,7 @@ fail (429 with ``Retry-After``, 5xx, a Slack error, a slow answer) a given numbe
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -84,6 +85,12 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         # usergroups.users.list answers, by user group id.
         self.usergroups: dict[str, list[str]] = {}
+        # OAuth: the one-time codes Slack hands an installer's browser (see ``grant_install``), the bot
+        # token of each installed workspace (auth.test answers for the token's workspace), and the app's
+        # client id and secret oauth.v2.access expects (None: any).
+        self.grants: dict[str, dict[str, str]] = {}
+        self.tokens: dict[str, str] = {}
+        self.client_credentials: tuple[str, str] | None = None
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._state = _State()
@@ -140,6 +147,16 @@ class FakeSlack:
     def response_url(self, name: str) -> str:
         """A response URL served here; POSTs to it are recorded as method "response_url" with ``name``."""
         return f"{self.root_url}/response/{name}"
+
+    def grant_install(
+        self, code: str, team_id: str, *, installer: str = "UINSTALLER", team_name: str | None = None
+    ) -> str:
+        """Let ``code`` be exchanged once by oauth.v2.access for a new bot token of ``team_id``; the token."""
+        token = f"xoxb-{team_id.lower()}-{self._next_id('')}"
+        with self._lock:
+            self.grants[code] = {"team_id": team_id, "team_name": team_name or f"Team {team_id}", "user": installer}
+            self.tokens[token] = team_id
+        return token
 
     def fail_next(
         self,
@@ -222,8 +239,12 @@ class FakeSlack:
                 channel = self._state.dm_channels[user_id] = "D" + user_id[1:].rjust(8, "0")
             return channel
 
-    def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        """The successful answer Slack would give to ``method`` called with ``params``."""
+    def answer(self, method: str, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        """The successful answer Slack would give to ``method`` called with ``params`` (and ``token``)."""
+        if method == "auth.test":
+            return _auth_test(self, token)
+        if method == "oauth.v2.access":
+            return _oauth_access(self, params)
         handler = _ANSWERS.get(method)
         if handler is None:
             return {"ok": True}
@@ -396,15 +417,44 @@ def _users_info(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
     return {"ok": True, "user": user}
 
 
-def _auth_test(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+def _auth_test(fake: FakeSlack, token: str | None) -> _Answer:
+    with fake._lock:
+        team_id = fake.tokens.get(token or "", fake.team_id)
     return {
         "ok": True,
         "url": f"https://{fake.team_domain}.slack.com/",
         "team": "Pépites Test",
         "user": "pepites",
-        "team_id": fake.team_id,
+        "team_id": team_id,
         "user_id": fake.bot_user_id,
         "bot_id": fake.bot_id,
+        "is_enterprise_install": False,
+    }
+
+
+def _oauth_access(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    """oauth.v2.access: a granted code, used once, with the app's credentials, gives that workspace's bot token."""
+    expected = fake.client_credentials
+    if expected is not None and (params.get("client_id"), params.get("client_secret")) != expected:
+        return {
+            "ok": False,
+            "error": "invalid_client_id" if params.get("client_id") != expected[0] else "bad_client_secret",
+        }
+    with fake._lock:
+        grant = fake.grants.pop(str(params.get("code", "")), None)
+        token = next((t for t, team in fake.tokens.items() if grant and team == grant["team_id"]), None)
+    if grant is None or token is None:
+        return {"ok": False, "error": "invalid_code"}
+    return {
+        "ok": True,
+        "app_id": fake.app_id,
+        "authed_user": {"id": grant["user"]},
+        "scope": "channels:join,chat:write,commands,files:write,reactions:read,usergroups:read,users:read",
+        "token_type": "bot",
+        "access_token": token,
+        "bot_user_id": fake.bot_user_id,
+        "team": {"id": grant["team_id"], "name": grant["team_name"]},
+        "enterprise": None,
         "is_enterprise_install": False,
     }
 
@@ -459,7 +509,6 @@ _ANSWERS = {
     "reactions.get": _reactions_get,
     "conversations.open": _conversations_open,
     "users.info": _users_info,
-    "auth.test": _auth_test,
     "usergroups.users.list": _usergroup_users,
     "files.getUploadURLExternal": _upload_url,
     "files.completeUploadExternal": _complete_upload,
@@ -532,10 +581,13 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             if auth.startswith("Bearer "):
                 token = auth[len("Bearer ") :]
+            elif auth.startswith("Basic "):  # oauth.v2.access: the app's client id and secret
+                client_id, _, secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
+                params.update(client_id=client_id, client_secret=secret)
             if not token and not auth and not method.startswith(TOKENLESS_PREFIXES):
                 self._serve(method, params, None, lambda: {"ok": False, "error": "not_authed"})
                 return
-            self._serve(method, params, token, lambda: _checked_answer(fake, method, params))
+            self._serve(method, params, token, lambda: _checked_answer(fake, method, params, token))
 
         def _serve(self, method: str, params: dict[str, Any], token: str | None, answer: _Answerer | None) -> None:
             fault = fake._record(Call(method, params, token))
@@ -564,14 +616,14 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _checked_answer(fake: FakeSlack, method: str, params: dict[str, Any]) -> dict[str, Any]:
+def _checked_answer(fake: FakeSlack, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
     """The answer, after the argument checks Slack itself makes on message methods."""
     if method in MESSAGE_METHODS:
         if not params.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
         if not (params.get("text") or params.get("blocks") or params.get("attachments")):
             return {"ok": False, "error": "no_text"}
-    return fake.answer(method, params)
+    return fake.answer(method, params, token)
 
 
 @contextmanager

@@ -1,0 +1,57 @@
+"""The OAuth stores on the app's database: a state is good once and for 10 minutes; each workspace's client."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy import Engine, update
+
+from bot.installations import Installations, OAuthStateStore
+from tests.bot.conftest import make_settings
+
+
+def test_a_state_is_consumed_once_even_by_concurrent_replicas(engine: Engine) -> None:
+    store = OAuthStateStore(engine)
+    state = store.issue()
+    with ThreadPoolExecutor(8) as pool:
+        consumed = list(pool.map(lambda _: OAuthStateStore(engine).consume(state), range(8)))
+    assert consumed.count(True) == 1
+    assert store.consume(state) is False
+    assert store.consume("a-state-never-issued") is False
+
+
+def test_an_expired_state_is_refused(engine: Engine) -> None:
+    store = OAuthStateStore(engine)
+    state = store.issue()
+    past = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
+    with engine.begin() as connection:
+        connection.execute(update(store.oauth_states).values(expire_at=past))
+    assert store.consume(state) is False
+
+
+def test_each_installed_workspace_gets_a_client_with_its_own_token(database_url: str, engine: Engine) -> None:
+    settings = make_settings(database_url, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s")
+    installations = Installations(settings, engine, WebClient(base_url="http://127.0.0.1:9/api/"))
+    assert installations.store is not None
+    for team, token in (("T1", "xoxb-one"), ("T2", "xoxb-two")):
+        installations.store.save(
+            Installation(app_id="A1", team_id=team, user_id="U1", bot_token=token, bot_id="B1", bot_user_id="UB")
+        )
+    one, two = installations.client_for("T1"), installations.client_for("T2")
+    assert one is not None and two is not None
+    assert (one.token, two.token) == ("xoxb-one", "xoxb-two")
+    assert one.base_url == "http://127.0.0.1:9/api/" and one.retry_handlers
+    assert installations.client_for("T3") is None
+    installations.store.delete_all(enterprise_id=None, team_id="T1")
+    installations.forget("T1")
+    assert installations.client_for("T1") is None
+
+
+def test_with_a_single_token_every_workspace_gets_that_client(database_url: str, engine: Engine) -> None:
+    base = WebClient(token="xoxb-single", base_url="http://127.0.0.1:9/api/")
+    installations = Installations(make_settings(database_url), engine, base)
+    assert installations.store is None
+    assert installations.client_for("T1") is base and installations.client_for("T2") is base
