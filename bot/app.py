@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
+from bot import db_guard
 from bot.listeners import actions, commands, conversation, install, reactions, shortcuts, status
 from bot.services import Services
 
@@ -24,6 +25,7 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
         signing_secret=settings.signing_secret or "",
         client=services.client,  # holds the single token, or none: Bolt then gives each request its workspace's
         oauth_settings=oauth_settings,
+        before_authorize=db_guard.make_guard(services),  # events get 503 while the database is away
         token_verification_enabled=token_verification and oauth_settings is None,
         request_verification_enabled=not settings.socket_mode,
         listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),

@@ -24,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.digests import DigestNotPosted, DigestPeriod, build_weekly, due_period, post_weekly
@@ -70,6 +71,9 @@ class DigestScheduler:
         self._interval = interval
         self._scheduler: BackgroundScheduler | None = None
         self.ticks = 0
+        # Digests Slack accepted whose row could not be marked posted (the database went away in between):
+        # (run id, message ts, when). Recorded first thing at the next tick, before anything is claimed.
+        self._unrecorded: list[tuple[int, str | None, datetime]] = []
 
     def start(self) -> None:
         """Tick at once, then every ``interval`` seconds, on APScheduler's own thread."""
@@ -102,6 +106,7 @@ class DigestScheduler:
     def tick(self) -> list[TickResult]:
         """Claim and post every digest due now; what was done, per workspace that had one to do."""
         now = self._clock()
+        self._record_posted()
         with self._sessions.begin() as session:
             workspaces = [
                 (w.id, w.team_id, w.created_at, dict(w.settings or {})) for w in session.scalars(select(Workspace))
@@ -125,6 +130,15 @@ class DigestScheduler:
                 results.append(result)
         self.ticks += 1
         return results
+
+    def _record_posted(self) -> None:
+        """Mark posted the digests this process posted but could not record (raises while the database is away)."""
+        while self._unrecorded:
+            run_id, ts, at = self._unrecorded[0]
+            with self._sessions.begin() as session:
+                finish_digest(session, run_id, at, message_ts=ts)
+            self._unrecorded.pop(0)
+            log.info("digest run %s recorded as posted", run_id)
 
     def _purge(self, workspace_id: int, before: datetime) -> int:
         """The retention job: erase the workspace's insights older than its retention, a batch at a time."""
@@ -170,7 +184,13 @@ class DigestScheduler:
             with self._sessions.begin() as session:
                 finish_digest(session, run_id, now, error="internal_error")
             raise
-        with self._sessions.begin() as session:
-            finish_digest(session, run_id, now, message_ts=ts)
+        try:
+            with self._sessions.begin() as session:
+                finish_digest(session, run_id, now, message_ts=ts)
+        except SQLAlchemyError:
+            # Posted but not recorded: without this the run would look abandoned and be posted again.
+            self._unrecorded.append((run_id, ts, now))
+            log.error("digest of workspace %s posted; recording it failed, retried at the next tick", workspace_id)
+            return TickResult(team_id, "posted")
         log.info("digest of workspace %s posted", workspace_id)
         return TickResult(team_id, "posted")

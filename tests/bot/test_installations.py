@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from slack_bolt import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine, update
 
 from bot.installations import Installations, OAuthStateStore
-from tests.bot.conftest import make_settings
+from bot.runtime import build_runtime
+from bot.tagger_process import SubprocessTagger
+from tests.bot.conftest import SIGNING_SECRET, make_settings
+from tests.support.slack_requests import event_envelope, reaction_event, signed_headers
 
 
 def test_a_state_is_consumed_once_even_by_concurrent_replicas(engine: Engine) -> None:
@@ -55,3 +60,20 @@ def test_with_a_single_token_every_workspace_gets_that_client(database_url: str,
     installations = Installations(make_settings(database_url), engine, base)
     assert installations.store is None
     assert installations.client_for("T1") is base and installations.client_for("T2") is base
+
+
+def test_with_installations_an_event_is_refused_503_while_the_database_is_away() -> None:
+    """Bolt looks the workspace's installation up in the database before any listener: the guard runs first,
+    so the event is not acked (Bolt would answer 200 to a failed lookup) and Slack redelivers it."""
+    settings = make_settings(
+        "postgresql://postgres@127.0.0.1:1/nowhere", SLACK_BOT_TOKEN="", SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s"
+    )
+    runtime = build_runtime(settings, tagger=SubprocessTagger(), migrate=False, schedule=False)
+    try:
+        event = reaction_event("gem", user="U2", item_channel="C1", item_ts="1700000000.000100", item_user="U3")
+        body = json.dumps(event_envelope(event, team_id="T9"))
+        headers = {k.lower(): v for k, v in signed_headers(SIGNING_SECRET, body.encode()).items()}
+        headers["content-type"] = "application/json"
+        assert runtime.app.dispatch(BoltRequest(body=body, headers=headers)).status == 503
+    finally:
+        runtime.engine.dispose()

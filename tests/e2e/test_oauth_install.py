@@ -4,6 +4,8 @@ and sent its digest, with its own bot token; an uninstalled workspace is served 
 from __future__ import annotations
 
 import http.client
+import io
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.digests import due_period
+from bot.log_privacy import PrivacyFilter
 from bot.tagger_process import SubprocessTagger
 from bot.workspace_config import WorkspaceConfig
 from models.schema import DigestRun, Workspace
@@ -208,3 +211,24 @@ def _runs(sessions: sessionmaker[Session]) -> list[tuple[int, str]]:
         return [
             (r.workspace_id, r.status) for r in session.scalars(select(DigestRun).where(DigestRun.status == "posted"))
         ]
+
+
+def test_an_install_logged_at_debug_shows_no_token_secret_or_code(oauth_app: Pepites) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(PrivacyFilter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        token = install(oauth_app, "T9", installer="U9")
+        oauth_app.slack.command("Le client Acme attend son devis.", team_id="T9")
+        oauth_app.fake.wait_for("chat.postMessage")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    logged = stream.getvalue()
+    assert "oauth.v2.access" in logged  # the exchange was logged, at DEBUG…
+    for secret in (token, CLIENT_SECRET, "code-T9", "U9"):  # …without what it carried
+        assert secret not in logged
