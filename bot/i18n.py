@@ -8,6 +8,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "fr": {
         "saved": "Pépite n°{id} enregistrée, merci !",
         "saved_again": "Ce message est déjà enregistré (pépite n°{id}).",
+        "saved_unconfirmed": "Pépite n°{id} enregistrée. Je n'ai pas pu vous en envoyer la confirmation en message "
+        "privé : retrouvez-la avec `/insight mine`.",
         "tagging": "Analyse en cours…",
         "tags": "*Type :* {kind} ({confidence} %) · *Langue :* {language}",
         "signal": "*Signal client :* {signal} — {subject}",
@@ -43,6 +45,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_note": "Du nouveau sur votre pépite n°{id} : elle est *{status}* (par <@{user}>).",
         "not_manager": "Seuls les managers peuvent changer le statut d'une pépite.",
         "no_text": "Ce message n'a pas de texte à enregistrer (seulement des fichiers). Décrivez-le avec `/insight`.",
+        "reaction_unread": "Slack ne m'a pas laissé lire ce message : rien n'est enregistré. Retirez puis remettez "
+        ":{emoji}: dans un moment, ou utilisez le raccourci de message « Save as insight ».",
         "mine_empty": "Vous n'avez encore partagé aucune pépite. Essayez `/insight &lt;texte&gt;`.",
         "mine_title": "Vos dernières pépites",
         "status_open": "ouverte",
@@ -193,6 +197,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "en": {
         "saved": "Insight #{id} saved, thank you!",
         "saved_again": "This message is already saved (insight #{id}).",
+        "saved_unconfirmed": "Insight #{id} is saved. I could not send you its confirmation by direct message: "
+        "find it with `/insight mine`.",
         "tagging": "Reading it…",
         "tags": "*Kind:* {kind} ({confidence}%) · *Language:* {language}",
         "signal": "*Customer signal:* {signal} — {subject}",
@@ -227,6 +233,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_note": "News about your insight #{id}: it is *{status}* (by <@{user}>).",
         "not_manager": "Only managers can change an insight's status.",
         "no_text": "This message has no text to save (files only). Describe it with `/insight`.",
+        "reaction_unread": "Slack did not let me read this message: nothing is saved. Remove and add :{emoji}: "
+        'again in a moment, or use the "Save as insight" shortcut.',
         "mine_empty": "You have not shared any insight yet. Try `/insight &lt;text&gt;`.",
         "mine_title": "Your latest insights",
         "status_open": "open",

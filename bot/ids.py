@@ -62,10 +62,12 @@ DEFAULT_ESCALATION_EMOJIS: Final = ("arrow_up", "rotating_light")
 EVENTS: Final = ("reaction_added", "reaction_removed", "app_home_opened", "app_uninstalled", "tokens_revoked")
 # Bot token scopes the code uses.
 BOT_SCOPES: Final = (
+    "channels:history",  # find its own digest in the digest channel after a post that got no answer
     "channels:join",  # join a public digest or sales channel the bot was not invited to
     "chat:write",
     "commands",
     "files:write",  # the digest's chart
+    "groups:history",  # the same, when the digest channel is private
     "reactions:read",
     "usergroups:read",  # members of the manager user group
     "users:read",  # who is a workspace admin (/insight config)

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.capture import CaptureFailed, CaptureRateLimited, draft_from, message_key, reporter_fields, store
+from bot.confirmations import NO_ANSWER
 from bot.escalation import vote_to_escalate, withdraw_vote
 from bot.i18n import t
 from bot.ids import MAX_TEXT_LENGTH
@@ -86,10 +87,15 @@ def _capture_message(
     existing = _already_captured(services, key)
     if existing is not None:
         return existing  # someone else saved it first: one insight however many people add the emoji
-    response = client.reactions_get(channel=channel_id, timestamp=ts, full=True)
+    lang = services.lang_of(team_id)
+    try:
+        response = client.reactions_get(channel=channel_id, timestamp=ts, full=True)
+    except (SlackApiError, *NO_ANSWER) as exc:  # the event is acked already: Slack will not send it again
+        log.warning("could not read a message to capture (%s)", type(exc).__name__)
+        _tell(client, channel_id, user_id, t(lang, "reaction_unread", emoji=services.config(team_id).capture_emoji))
+        return None
     message = response.get("message") or {}
     text = from_slack(str(message.get("text") or "")).strip()
-    lang = services.lang_of(team_id)
     if not text:
         _tell(client, channel_id, user_id, t(lang, "no_text"))
         return None
@@ -114,7 +120,7 @@ def _capture_message(
         _tell(client, channel_id, user_id, t(lang, "store_failed_modal"))
         raise
     if created:
-        send_confirmation(services, client, team_id, user_id, card, created=True, permalink=None)
+        send_confirmation(services, client, team_id, user_id, card, created=True, permalink=None, channel_id=channel_id)
     return card.id
 
 
@@ -123,6 +129,8 @@ def _tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
         client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
     except SlackApiError as exc:
         log.warning("could not tell a reporter: %s", exc.response.get("error"))
+    except NO_ANSWER as exc:
+        log.warning("could not tell a reporter: %s", type(exc).__name__)
 
 
 def register(app: App, services: Services) -> None:

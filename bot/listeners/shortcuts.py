@@ -20,11 +20,11 @@ from bot.capture import (
     store,
     text_problem,
 )
+from bot.confirmations import NO_ANSWER, confirm_by_dm
 from bot.i18n import t
 from bot.services import Services, team_of
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
 from bot.views.cards import InsightCard
-from bot.views.confirmation import confirmation_blocks, confirmation_text
 from bot.views.safe import from_slack
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,9 @@ def capture_submission_callback(
         return
     ack()
     permalink = _permalink(client, origin) if from_message and created else None
-    send_confirmation(services, client, team_id, user_id, card, created=created, permalink=permalink)
+    send_confirmation(
+        services, client, team_id, user_id, card, created=created, permalink=permalink, channel_id=origin.channel_id
+    )
 
 
 def _permalink(client: WebClient, origin: CaptureOrigin) -> str | None:
@@ -107,7 +109,9 @@ def _permalink(client: WebClient, origin: CaptureOrigin) -> str | None:
         return str(response.get("permalink") or "") or None
     except SlackApiError as exc:
         log.warning("no permalink for a captured message: %s", exc.response.get("error"))
-        return None
+    except NO_ANSWER as exc:
+        log.warning("no permalink for a captured message: %s", type(exc).__name__)
+    return None
 
 
 def send_confirmation(
@@ -119,19 +123,11 @@ def send_confirmation(
     *,
     created: bool,
     permalink: str | None,
+    channel_id: str | None = None,
 ) -> None:
-    """DM the reporter what was stored (updated once tagged), then queue the tagging."""
-    lang = services.lang_of(team_id)
-    where: dict[str, Any] = {}
-    try:
-        response = client.chat_postMessage(
-            channel=user_id,
-            text=confirmation_text(card, lang, again=not created),
-            blocks=[b.to_dict() for b in confirmation_blocks(card, lang, again=not created)],
-        )
-        where = {"channel": response.get("channel"), "ts": response.get("ts")}
-    except SlackApiError as exc:
-        log.warning("could not confirm insight %s to its reporter: %s", card.id, exc.response.get("error"))
+    """DM the reporter what was stored (updated once tagged; told in ``channel_id`` when the DM fails), then
+    queue the tagging: a Slack fault never stops what follows."""
+    where = confirm_by_dm(client, user_id, channel_id, card, services.lang_of(team_id), again=not created)
     if created:
         remember_confirmation(services, card.id, where, permalink)
         services.tagging.submit(card.id)
