@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from insights.types import KINDS, Kind, Tags
-from models.schema import Insight, StatusChange, Vote, Workspace, utcnow
+from models.schema import Insight, Reply, StatusChange, Vote, Workspace, utcnow
 from models.search import fold
 
 
@@ -81,6 +81,23 @@ def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
     key = draft.idempotency_key
     insight = session.scalars(select(Insight).where(Insight.idempotency_key == key)).one()
     return insight, inserted_id is not None
+
+
+def add_reply(
+    session: Session, insight_id: int, direction: str, text: str, *, by: str | None, to: str | None, view_id: str
+) -> int | None:
+    """Store a relayed message once per Slack form; its id, or None when that form was stored already."""
+    values = {
+        "insight_id": insight_id,
+        "direction": direction,
+        "by": by,
+        "to": to,
+        "text": text,
+        "at": utcnow(),
+        "view_id": view_id or None,
+    }
+    statement = dialect_insert(session, Reply).values(**values).on_conflict_do_nothing(index_elements=["view_id"])
+    return session.execute(statement.returning(Reply.id)).scalar_one_or_none()
 
 
 def insight_exists(session: Session, idempotency_key: str) -> bool:

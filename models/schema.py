@@ -207,6 +207,8 @@ class Reply(Base):
     to: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The Slack form it was written in: a form delivered again (a retry, another replica) is relayed once.
+    view_id: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
 # slack_sdk's OAuth tables (installations, bots, one-time states), on the app's own database so that every

@@ -28,7 +28,7 @@ from bot.views.manage import (
     submitted_text,
 )
 from bot.views.messages import text_blocks
-from models.repository import delete_insight, get_insight
+from models.repository import add_reply, delete_insight, get_insight
 from models.schema import Insight, Reply, Workspace
 from models.votes import voters
 
@@ -44,6 +44,11 @@ def reply_button_callback(
     if found is not None:
         lang, card = found
         client.views_open(trigger_id=body["trigger_id"], view=reply_modal(lang, card, ModalContext(card.id)))
+
+
+def view_id_of(body: dict[str, Any]) -> str:
+    """The id of the submitted form: the same on every delivery of one submission, new for each form opened."""
+    return str((body.get("view") or {}).get("id") or "")
 
 
 def reply_submission_callback(
@@ -66,12 +71,11 @@ def reply_submission_callback(
         if reporter is None:
             ack(response_action="errors", errors={ids.BLOCK_NOTE: t(lang, "reply_no_reporter")})
             return
-        reply = Reply(insight_id=insight.id, direction="to_reporter", by=user_id, to=None, text=text)
-        session.add(reply)
-        session.flush()
-        reply_id = reply.id
+        reply_id = add_reply(session, insight.id, "to_reporter", text, by=user_id, to=None, view_id=view_id_of(body))
         card = InsightCard.of(insight)
     ack()
+    if reply_id is None:
+        return  # this form was relayed already (Slack delivered it again)
     blocks = relay_to_reporter_blocks(lang, card, text, reply_id)
     _relay(client, lang, card.id, reporter, t(lang, "relay_to_reporter", id=card.id), blocks, sender=user_id)
 
@@ -137,8 +141,10 @@ def answer_submission_callback(
         return
     card, _, manager = found
     with services.sessions.begin() as session:
-        session.add(Reply(insight_id=card.id, direction="to_manager", by=None, to=manager, text=text))
+        stored = add_reply(session, card.id, "to_manager", text, by=None, to=manager, view_id=view_id_of(body))
     ack()
+    if stored is None:
+        return  # this form was relayed already (Slack delivered it again)
     blocks = relay_to_manager_blocks(lang, card, text)
     _relay(client, lang, card.id, str(manager), t(lang, "relay_to_manager", id=card.id), blocks, sender=user_id)
 

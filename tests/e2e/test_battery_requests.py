@@ -668,7 +668,39 @@ def retry_home_and_config(r: Replicas) -> None:
     assert r.count(select(func.count()).select_from(Workspace)) == 1
 
 
-# Not here yet: the reply and answer forms store a row (and relay a DM) per delivery, having no idempotency key.
+def retry_reply_and_answer(r: Replicas) -> None:
+    submission = view_submission_payload(
+        ids.VIEW_CAPTURE, state("Le devis type ne prévoit pas la remise fidélité.", anonymous=True), user_id="UASK"
+    )
+    r.once(_payload(submission), FORM)
+    settle(r.apps)
+    insight = r.insight(f"view:{TEAM}:{submission['view']['id']}")
+    r.once(r.click(ids.ACTION_REPLY, str(insight.id), MANAGER), FORM)
+    settle(r.apps)
+    opened = r.fake.calls("views.open")[-1]
+    note = {ids.BLOCK_NOTE: {"value": text_input_state("Quel client l'a demandée ?")}}
+    since = r.mark()
+    reply = view_submission_payload(
+        ids.VIEW_REPLY, note, private_metadata=opened.params["view"]["private_metadata"], user_id=MANAGER
+    )
+    r.four_times("reply form", _payload(reply), FORM)
+    [relayed] = [p for p in r.posted_to("UASK", since) if "Quel client" in json.dumps(p["blocks"])]
+    [reply_id] = [e["value"] for b in relayed["blocks"] for e in b.get("elements", []) if e.get("value")]
+    r.once(r.click(ids.ACTION_ANSWER, str(reply_id), "UASK"), FORM)
+    settle(r.apps)
+    opened = r.fake.calls("views.open")[-1]
+    words = {ids.BLOCK_NOTE: {"value": text_input_state("Biocoop, deux fois ce mois-ci.")}}
+    since = r.mark()
+    answer = view_submission_payload(
+        ids.VIEW_ANSWER, words, private_metadata=opened.params["view"]["private_metadata"], user_id="UASK"
+    )
+    r.four_times("answer form", _payload(answer), FORM)
+    assert len(r.posted_to(MANAGER, since)) == 1
+    with r.sessions.begin() as session:
+        rows = session.execute(select(Reply.direction, Reply.to).where(Reply.insight_id == insight.id)).all()
+    assert sorted(rows) == [("to_manager", MANAGER), ("to_reporter", None)]
+
+
 RETRY_CASES = (
     retry_capture_by_command,
     retry_capture_by_shortcut_and_modal,
@@ -683,6 +715,7 @@ RETRY_CASES = (
     retry_confirmation_buttons,
     retry_merge,
     retry_home_and_config,
+    retry_reply_and_answer,
 )
 
 
