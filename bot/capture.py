@@ -91,7 +91,8 @@ def remember_confirmation(
         with services.sessions.begin() as session:
             insight = session.get(Insight, insight_id)
             if insight is not None:
-                insight.confirmation = where
+                # A DM channel names its member: an anonymous reporter's is kept sealed.
+                insight.confirmation = services.vault.seal_where(where) if insight.anonymous and where else where
                 if permalink:
                     insight.permalink = permalink
     except SQLAlchemyError as exc:

@@ -82,7 +82,8 @@ def build_runtime(
         team = str(where.get("team") or "")
         team_client = services.client_for(team)
         if team_client is not None:
-            update_confirmation(team_client, card, configs.get(team).language, dict(where))
+            located = services.vault.unseal_where(where) | {"team": team}
+            update_confirmation(team_client, card, configs.get(team).language, located)
 
     tagging = TaggingWorker(
         sessions,

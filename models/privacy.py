@@ -9,8 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
+from typing import Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken
+
+# Sealed locations start with this, so a sealed reporter id is never read as one (and the reverse).
+WHERE_PREFIX: Final = b"where\0"
 
 
 class ReporterVault:
@@ -32,6 +37,23 @@ class ReporterVault:
     def seal(self, team_id: str, user_id: str) -> str:
         """Encrypt the reporter's id so the bot alone can DM them later."""
         return self._fernet.encrypt(f"{team_id}:{user_id}".encode()).decode()
+
+    def seal_where(self, where: dict[str, Any]) -> dict[str, str]:
+        """Encrypt where an anonymous reporter's confirmation is (a DM channel names them): ``{"sealed": …}``."""
+        return {"sealed": self._fernet.encrypt(WHERE_PREFIX + json.dumps(where).encode()).decode()}
+
+    def unseal_where(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """The location :meth:`seal_where` sealed; a location stored in clear is returned as it is."""
+        token = stored.get("sealed")
+        if not isinstance(token, str):
+            return dict(stored)
+        try:
+            plain = self._fernet.decrypt(token.encode())
+        except InvalidToken as exc:
+            raise ValueError("this location was sealed with another key") from exc
+        if not plain.startswith(WHERE_PREFIX):
+            raise ValueError("this is not a sealed location")
+        return dict(json.loads(plain[len(WHERE_PREFIX) :]))
 
     def unseal(self, token: str) -> tuple[str, str]:
         """Return (team_id, user_id) from a sealed id; raises ValueError if it was not sealed with this key."""

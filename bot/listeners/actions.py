@@ -78,6 +78,8 @@ def make_anonymous_callback(
 
     def change(session: Session, insight: Insight) -> InsightCard:
         make_anonymous(session, insight, services.vault.seal(team_id, user_id))
+        if insight.confirmation and "sealed" not in insight.confirmation:
+            insight.confirmation = services.vault.seal_where(insight.confirmation)
         return InsightCard.of(insight)
 
     card = _with_own_insight(services, body, _parse_id(str(action.get("value") or "")), respond, change)

@@ -68,3 +68,15 @@ def test_migrations_match_the_models(database_url: str) -> None:
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
+
+
+def test_vault_seals_a_confirmation_address_and_tells_it_from_a_sealed_id() -> None:
+    vault = ReporterVault("a secret key of sixteen+ chars")
+    sealed = vault.seal_where({"channel": "D0ANON42", "ts": "1700000000.000100"})
+    assert set(sealed) == {"sealed"} and "D0ANON42" not in sealed["sealed"]
+    assert vault.unseal_where(sealed) == {"channel": "D0ANON42", "ts": "1700000000.000100"}
+    assert vault.unseal_where({"response_url": "https://hooks"}) == {"response_url": "https://hooks"}
+    with pytest.raises(ValueError):
+        vault.unseal_where({"sealed": vault.seal("T1", "U1")})  # a sealed reporter id is not an address
+    with pytest.raises(ValueError):
+        ReporterVault("another secret key, sixteen+").unseal_where(sealed)
