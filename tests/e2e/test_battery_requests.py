@@ -216,6 +216,8 @@ ATTACKS = (
     Attack("no version prefix", lambda body, other: (body, _prefixed(body, ""))),
     Attack("signature in upper case", lambda body, other: (body, _uppercase(body))),
     Attack("signature of an empty body", lambda body, other: (body, _signed(b""))),
+    Attack("timestamp not a number", lambda body, other: (body, _headers("soon", _signed(body)["X-Slack-Signature"]))),
+    Attack("malformed body, unsigned", lambda body, other: (b"{" if body.startswith(b"{") else b"payload=%7B", {})),
 )
 
 
