@@ -193,6 +193,26 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "• `/insight config` : réglages (managers et administrateurs)\n"
         "• `/insight forget` : effacer tout ce que vous avez partagé (après confirmation)\n"
         "• `/insight help` : cette aide",
+        # App Home (mrkdwn: ``&``, ``<``, ``>`` are written as entities, even in code spans).
+        "home_title": "Pépites",
+        "home_intro": "Ce qui se dit à la machine à café, réparé, répété ou vendu. "
+        "Partager une pépite : `/insight &lt;texte&gt;` · aide : `/insight help`",
+        "home_mine": "*Vos pépites* ({count})",
+        "home_mine_empty": "Vous n'avez encore partagé aucune pépite. Écrivez `/insight &lt;texte&gt;` dans n'importe "
+        "quel canal (un problème, un dysfonctionnement, un succès, une idée), ou utilisez le raccourci de message "
+        "« Save as insight » pour enregistrer le message d'un·e collègue.",
+        "home_mine_more": "… et {count} de plus : `/insight mine` pour les voir.",
+        "home_anonymous": "anonyme",
+        "home_manager_title": "Espace managers",
+        "home_escalations": "*Escalades ouvertes, les plus anciennes d'abord* ({count})",
+        "home_escalations_none": "Aucune escalade ouverte.",
+        "home_votes": "remontée par {votes} personne(s)",
+        "home_themes": "*Thèmes de la semaine* ({count})",
+        "home_themes_none": "Pas encore de thème cette semaine.",
+        "home_settings": "*Réglages du résumé* · pour les changer : `/insight config`",
+        "home_settings_none": "Pas encore réglé : `/insight config`.",
+        "home_more": "… et {count} de plus.",
+        "home_value_total": "*Vous l'avez dit, on l'a fait :* {total} au total grâce aux pépites résolues.",
     },
     "en": {
         "saved": "Insight #{id} saved, thank you!",
@@ -381,6 +401,26 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "• `/insight config`: settings (managers and admins)\n"
         "• `/insight forget`: erase everything you shared (after a confirmation)\n"
         "• `/insight help`: this help",
+        # App Home.
+        "home_title": "Pépites",
+        "home_intro": "What people say at the coffee machine, fixed, repeated or sold. "
+        "Share an insight: `/insight &lt;text&gt;` · help: `/insight help`",
+        "home_mine": "*Your insights* ({count})",
+        "home_mine_empty": "You have not shared any insight yet. Type `/insight &lt;text&gt;` in any channel "
+        "(a problem, a dysfunction, a success, an idea), or use the “Save as insight” message shortcut to save a "
+        "colleague's message.",
+        "home_mine_more": "… and {count} more: `/insight mine` to see them.",
+        "home_anonymous": "anonymous",
+        "home_manager_title": "For managers",
+        "home_escalations": "*Open escalations, oldest first* ({count})",
+        "home_escalations_none": "No open escalation.",
+        "home_votes": "escalated by {votes} person(s)",
+        "home_themes": "*This week's themes* ({count})",
+        "home_themes_none": "No theme yet this week.",
+        "home_settings": "*Digest settings* · to change them: `/insight config`",
+        "home_settings_none": "Not set yet: `/insight config`.",
+        "home_more": "… and {count} more.",
+        "home_value_total": "*You said, we did:* {total} in all from resolved insights.",
     },
 }
 

@@ -51,54 +51,6 @@ _USER_ID: Final = re.compile(r"[UW][A-Z0-9]{2,30}")
 # Exactly what channel_mention / user_mention build: no label, no broadcast, no subteam, no link.
 _MENTION: Final = re.compile(r"<#[CG][A-Z0-9]{2,30}>|<@[UW][A-Z0-9]{2,30}>")
 
-# The words below are mrkdwn: ``&``, ``<``, ``>`` are written as entities (even in code spans, Slack reads a
-# raw ``<texte>`` as a link), so ``/insight &lt;texte&gt;`` shows as ``/insight <texte>``.
-
-HOME_MESSAGES: Final[dict[str, dict[str, str]]] = {
-    "fr": {
-        "home_title": "Pépites",
-        "home_intro": "Ce qui se dit à la machine à café, réparé, répété ou vendu. "
-        "Partager une pépite : `/insight &lt;texte&gt;` · aide : `/insight help`",
-        "home_mine": "*Vos pépites* ({count})",
-        "home_mine_empty": "Vous n'avez encore partagé aucune pépite. Écrivez `/insight &lt;texte&gt;` dans n'importe "
-        "quel canal (un problème, un dysfonctionnement, un succès, une idée), ou utilisez le raccourci de message "
-        "« Save as insight » pour enregistrer le message d'un·e collègue.",
-        "home_mine_more": "… et {count} de plus : `/insight mine` pour les voir.",
-        "home_anonymous": "anonyme",
-        "home_manager_title": "Espace managers",
-        "home_escalations": "*Escalades ouvertes, les plus anciennes d'abord* ({count})",
-        "home_escalations_none": "Aucune escalade ouverte.",
-        "home_votes": "remontée par {votes} personne(s)",
-        "home_themes": "*Thèmes de la semaine* ({count})",
-        "home_themes_none": "Pas encore de thème cette semaine.",
-        "home_settings": "*Réglages du résumé* · pour les changer : `/insight config`",
-        "home_settings_none": "Pas encore réglé : `/insight config`.",
-        "home_more": "… et {count} de plus.",
-        "home_value_total": "*Vous l'avez dit, on l'a fait :* {total} au total grâce aux pépites résolues.",
-    },
-    "en": {
-        "home_title": "Pépites",
-        "home_intro": "What people say at the coffee machine, fixed, repeated or sold. "
-        "Share an insight: `/insight &lt;text&gt;` · help: `/insight help`",
-        "home_mine": "*Your insights* ({count})",
-        "home_mine_empty": "You have not shared any insight yet. Type `/insight &lt;text&gt;` in any channel "
-        "(a problem, a dysfunction, a success, an idea), or use the “Save as insight” message shortcut to save a "
-        "colleague's message.",
-        "home_mine_more": "… and {count} more: `/insight mine` to see them.",
-        "home_anonymous": "anonymous",
-        "home_manager_title": "For managers",
-        "home_escalations": "*Open escalations, oldest first* ({count})",
-        "home_escalations_none": "No open escalation.",
-        "home_votes": "escalated by {votes} person(s)",
-        "home_themes": "*This week's themes* ({count})",
-        "home_themes_none": "No theme yet this week.",
-        "home_settings": "*Digest settings* · to change them: `/insight config`",
-        "home_settings_none": "Not set yet: `/insight config`.",
-        "home_more": "… and {count} more.",
-        "home_value_total": "*You said, we did:* {total} in all from resolved insights.",
-    },
-}
-
 
 @dataclass(frozen=True)
 class HomeTheme:
@@ -128,12 +80,6 @@ class ManagerHome:
     themes_total: int
     settings: Sequence[tuple[str, str]]
     value_eur_total: float
-
-
-def _t(lang: str, key: str, **values: object) -> str:
-    """The App Home's message ``key`` in ``lang`` (French when unknown), with ``values`` filled in."""
-    catalogue = HOME_MESSAGES.get(lang, HOME_MESSAGES["fr"])
-    return catalogue[key].format(**values) if values else catalogue[key]
 
 
 def channel_mention(channel_id: str) -> str:
@@ -166,7 +112,7 @@ def _context(text: str) -> ContextBlock:
 
 
 def _more(lang: str, hidden: int, key: str = "home_more") -> list[Block]:
-    return [_context(_t(lang, key, count=number(lang, hidden)))] if hidden > 0 else []
+    return [_context(t(lang, key, count=number(lang, hidden)))] if hidden > 0 else []
 
 
 def _with_mentions(text: str, limit: int = SETTING_VALUE_LIMIT) -> str:
@@ -211,12 +157,12 @@ def _card(lang: str, card: InsightCard, *details: str) -> list[str]:
 def _mine(lang: str, mine: Sequence[InsightCard], mine_total: int) -> list[Block]:
     total = max(mine_total, len(mine))
     if total == 0:
-        return [_section(_t(lang, "home_mine", count=0)), _section(_t(lang, "home_mine_empty"))]
-    blocks: list[Block] = [_section(_t(lang, "home_mine", count=number(lang, total)))]
+        return [_section(t(lang, "home_mine", count=0)), _section(t(lang, "home_mine_empty"))]
+    blocks: list[Block] = [_section(t(lang, "home_mine", count=number(lang, total)))]
     shown = mine[:MINE_SHOWN]
     for card in shown:
         date = day(lang, card.created_at) if card.created_at else ""
-        anonymous = _t(lang, "home_anonymous") if card.anonymous else ""
+        anonymous = t(lang, "home_anonymous") if card.anonymous else ""
         blocks.append(_section(*_card(lang, card, date, anonymous)))
     return blocks + _more(lang, total - len(shown), "home_mine_more")
 
@@ -227,12 +173,12 @@ def _escalations(lang: str, escalations: Sequence[HomeEscalation], escalations_t
     for escalation in escalations:
         unique.setdefault(escalation.card.id, escalation)
     total = max(escalations_total, len(unique))
-    blocks: list[Block] = [_section(_t(lang, "home_escalations", count=number(lang, total)))]
+    blocks: list[Block] = [_section(t(lang, "home_escalations", count=number(lang, total)))]
     if total == 0:
-        return [*blocks, _section(_t(lang, "home_escalations_none"))]
+        return [*blocks, _section(t(lang, "home_escalations_none"))]
     shown = sorted(unique.values(), key=lambda e: -e.age_days)[:ESCALATIONS_SHOWN]
     for escalation in shown:
-        votes = _t(lang, "home_votes", votes=number(lang, escalation.votes))
+        votes = t(lang, "home_votes", votes=number(lang, escalation.votes))
         age = t(lang, "digest_age", days=number(lang, escalation.age_days))
         blocks += [
             _section(*_card(lang, escalation.card, votes, age)),
@@ -243,9 +189,9 @@ def _escalations(lang: str, escalations: Sequence[HomeEscalation], escalations_t
 
 def _themes(lang: str, themes: Sequence[HomeTheme], themes_total: int) -> list[Block]:
     total = max(themes_total, len(themes))
-    blocks: list[Block] = [_section(_t(lang, "home_themes", count=number(lang, total)))]
+    blocks: list[Block] = [_section(t(lang, "home_themes", count=number(lang, total)))]
     if total == 0:
-        return [*blocks, _section(_t(lang, "home_themes_none"))]
+        return [*blocks, _section(t(lang, "home_themes_none"))]
     shown = themes[:THEMES_SHOWN]
     for theme in shown:
         stats = t(
@@ -261,9 +207,9 @@ def _themes(lang: str, themes: Sequence[HomeTheme], themes_total: int) -> list[B
 
 def _settings(lang: str, settings: Sequence[tuple[str, str]]) -> list[Block]:
     """The settings as fields, ten per section (Slack's limit)."""
-    title = _t(lang, "home_settings")
+    title = t(lang, "home_settings")
     if not settings:
-        return [_section(title, _t(lang, "home_settings_none"))]
+        return [_section(title, t(lang, "home_settings_none"))]
     fields = [
         MarkdownTextObject(
             text=_fit(
@@ -284,21 +230,21 @@ def _settings(lang: str, settings: Sequence[tuple[str, str]]) -> list[Block]:
 def _manager(lang: str, manager: ManagerHome) -> list[Block]:
     return [
         DividerBlock(),
-        HeaderBlock(text=truncate(_t(lang, "home_manager_title"), HEADER_LIMIT)),
+        HeaderBlock(text=truncate(t(lang, "home_manager_title"), HEADER_LIMIT)),
         *_escalations(lang, manager.escalations, manager.escalations_total),
         DividerBlock(),
         *_themes(lang, manager.themes, manager.themes_total),
         DividerBlock(),
         *_settings(lang, manager.settings),
-        _section(_t(lang, "home_value_total", total=euros(lang, manager.value_eur_total))),
+        _section(t(lang, "home_value_total", total=euros(lang, manager.value_eur_total))),
     ]
 
 
 def home_blocks(lang: str, mine: Sequence[InsightCard], mine_total: int, manager: ManagerHome | None) -> list[Block]:
     """The App Home's blocks, at most :data:`MAX_BLOCKS` whatever the sizes of the lists."""
     blocks: list[Block] = [
-        HeaderBlock(text=truncate(_t(lang, "home_title"), HEADER_LIMIT)),
-        _context(_t(lang, "home_intro")),
+        HeaderBlock(text=truncate(t(lang, "home_title"), HEADER_LIMIT)),
+        _context(t(lang, "home_intro")),
         *_mine(lang, mine, mine_total),
     ]
     if manager is not None:

@@ -149,7 +149,14 @@ def test_views_mine_is_bounded_to_fifty_blocks() -> None:
     assert len(mine_blocks("fr", cards)) <= 50
 
 
-def test_views_both_languages_have_every_message() -> None:
+def test_views_both_languages_have_every_message_with_the_same_placeholders() -> None:
+    import string
+
     from bot.i18n import MESSAGES
 
+    assert list(MESSAGES) == ["fr", "en"]
     assert MESSAGES["fr"].keys() == MESSAGES["en"].keys()
+    fields = string.Formatter()
+    for key, french in MESSAGES["fr"].items():
+        names = {f for _, f, _, _ in fields.parse(french) if f}
+        assert names == {f for _, f, _, _ in fields.parse(MESSAGES["en"][key]) if f}, key

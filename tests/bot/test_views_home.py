@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import string
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,9 +12,9 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from slack_sdk.models.views import View
 
 from bot import ids
+from bot.i18n import MESSAGES
 from bot.views.cards import InsightCard
 from bot.views.home import (
-    HOME_MESSAGES,
     MAX_BLOCKS,
     HomeEscalation,
     HomeTheme,
@@ -142,11 +141,11 @@ def controls_of(view: View) -> dict[int, list[str]]:
 def test_a_person_with_no_insight_is_told_how_to_share_one(lang: str) -> None:
     view = home_view(lang, [], 0, None)
     text = rendered(view)
-    assert HOME_MESSAGES[lang]["home_mine_empty"] in text
+    assert MESSAGES[lang]["home_mine_empty"] in text
     assert ("`/insight &lt;texte&gt;`" if lang == "fr" else "`/insight &lt;text&gt;`") in text  # shows as <texte>
     assert_no_raw_control(text)
     assert not controls_of(view)
-    assert HOME_MESSAGES[lang]["home_manager_title"] not in text
+    assert MESSAGES[lang]["home_manager_title"] not in text
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -165,13 +164,13 @@ def test_a_person_with_three_insights_sees_them_with_their_statuses(lang: str) -
     for number in ("*#1*", "*#2*", "*#3*"):
         assert number in text
     assert ("18/11/2026" if lang == "fr" else "2026-11-18") in text
-    assert HOME_MESSAGES[lang]["home_anonymous"] in text
+    assert MESSAGES[lang]["home_anonymous"] in text
     assert "&lt;!channel&gt;" in text and "&lt;@U1ABC&gt;" in text and "&lt;https://evil.example|looks safe&gt;" in text
     assert "<https://acme.slack.com/archives/C1/p1003|" in text  # the insight's own link
     assert "p1001" not in text  # no permalink, no link
-    assert HOME_MESSAGES[lang]["home_mine"].format(count=3) in text
+    assert MESSAGES[lang]["home_mine"].format(count=3) in text
     assert "/insight mine" not in text  # nothing hidden
-    assert HOME_MESSAGES[lang]["home_mine_empty"] not in text
+    assert MESSAGES[lang]["home_mine_empty"] not in text
     assert not controls_of(view)
     assert_no_raw_control(text)
 
@@ -181,7 +180,7 @@ def test_more_insights_than_shown_point_to_insight_mine(lang: str) -> None:
     mine = [card(i) for i in range(40, 10, -1)]
     text = rendered(home_view(lang, mine, 57, None))
     assert "*#40*" in text and "*#31*" in text and "*#30*" not in text  # the 10 newest
-    assert HOME_MESSAGES[lang]["home_mine_more"].format(count=47) in text
+    assert MESSAGES[lang]["home_mine_more"].format(count=47) in text
     assert "`/insight mine`" in text
 
 
@@ -190,7 +189,7 @@ def test_a_manager_sees_escalations_with_controls_themes_settings_and_the_total(
     view = home_view(lang, [card(5)], 1, manager_home())
     d = valid(view)
     text = "\n".join(texts(d))
-    assert HOME_MESSAGES[lang]["home_manager_title"] in text
+    assert MESSAGES[lang]["home_manager_title"] in text
     # Oldest escalation first, each followed by its controls, whose block id names the insight.
     assert text.index("*#20*") < text.index("*#21*")
     assert controls_of(view) == {20: CONTROLS, 21: CONTROLS}
@@ -198,7 +197,7 @@ def test_a_manager_sees_escalations_with_controls_themes_settings_and_the_total(
     first = next(i for i, b in enumerate(d["blocks"]) if "*#20*" in b.get("text", {}).get("text", ""))
     assert types[first + 1] == "actions" and ids.insight_id_of_block(d["blocks"][first + 1]["block_id"]) == 20
     assert all(ids.BLOCK_DIGEST_ITEM in b["block_id"] for b in d["blocks"] if b["type"] == "actions")
-    votes = HOME_MESSAGES[lang]["home_votes"].format(votes=6)
+    votes = MESSAGES[lang]["home_votes"].format(votes=6)
     assert votes in text and ("12 j" if lang == "fr" else "12 d") in text
     assert ("prise en compte" if lang == "fr" else "acknowledged") in text
     # This week's themes.
@@ -222,9 +221,9 @@ def test_a_manager_with_nothing_open_sees_empty_states(lang: str) -> None:
     )
     text = rendered(view)
     for key in ("home_escalations_none", "home_themes_none", "home_settings_none", "home_mine_empty"):
-        assert HOME_MESSAGES[lang][key] in text
+        assert MESSAGES[lang][key] in text
     assert not controls_of(view)
-    assert HOME_MESSAGES[lang]["home_value_total"].format(total="0 €" if lang == "fr" else "€0") in text
+    assert MESSAGES[lang]["home_value_total"].format(total="0 €" if lang == "fr" else "€0") in text
 
 
 def test_an_escalation_listed_twice_shows_once() -> None:
@@ -297,19 +296,10 @@ def test_a_thousand_of_everything_with_hostile_texts_still_fits(lang: str) -> No
     assert len(controls_of(view)) == 10
     oldest = sorted(escalations, key=lambda e: -e.age_days)[:10]
     assert set(controls_of(view)) == {e.card.id for e in oldest}
-    assert HOME_MESSAGES[lang]["home_mine_more"].format(count="990") in text
-    assert text.count(HOME_MESSAGES[lang]["home_more"].format(count="990")) == 2  # escalations and themes
-    assert HOME_MESSAGES[lang]["home_more"].format(count="980") in text  # settings: 20 shown
+    assert MESSAGES[lang]["home_mine_more"].format(count="990") in text
+    assert text.count(MESSAGES[lang]["home_more"].format(count="990")) == 2  # escalations and themes
+    assert MESSAGES[lang]["home_more"].format(count="980") in text  # settings: 20 shown
     json.dumps(d)
-
-
-def test_both_languages_have_the_same_keys_and_placeholders() -> None:
-    assert list(HOME_MESSAGES) == ["fr", "en"]
-    assert HOME_MESSAGES["fr"].keys() == HOME_MESSAGES["en"].keys()
-    fields = string.Formatter()
-    for key, french in HOME_MESSAGES["fr"].items():
-        names = {f for _, f, _, _ in fields.parse(french) if f}
-        assert names == {f for _, f, _, _ in fields.parse(HOME_MESSAGES["en"][key]) if f}, key
 
 
 def test_an_unknown_language_falls_back_to_french() -> None:
