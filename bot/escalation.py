@@ -7,13 +7,14 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.confirmations import NO_ANSWER
 from bot.i18n import t
 from bot.services import Services
 from bot.views.alert import escalation_alert_blocks
 from bot.views.cards import InsightCard
 from insights.escalation import reaches_quorum
 from models.schema import Insight
-from models.votes import add_vote, escalate_once, remove_vote, voters
+from models.votes import add_vote, alert_posted, escalate_once, remove_vote, voters
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ def vote_to_escalate(
         card = InsightCard.of(insight) if insight is not None else None
     if escalated and card is not None:
         log.info("insight %s escalated by %d people", insight_id, len(people))
-        alert_managers(client, config.language, config.digest_channel, sorted(managers), card, len(people))
+        if alert_managers(client, config.language, config.digest_channel, sorted(managers), card, len(people)):
+            with services.sessions.begin() as session:
+                alert_posted(session, insight_id)
     return escalated
 
 
@@ -50,15 +53,22 @@ def withdraw_vote(services: Services, insight_id: int, voter_id: str, kind: str 
 
 def alert_managers(
     client: WebClient, lang: str, channel: str | None, managers: list[str], card: InsightCard, votes: int
-) -> None:
-    """Post the alert to the digest channel, or DM each manager when there is none."""
+) -> bool:
+    """Post the alert to the digest channel, or DM each manager when there is none; True once someone has it
+    (or there is no one to tell). False: the scheduler tries again (``bot.scheduler``)."""
     blocks = [b.to_dict() for b in escalation_alert_blocks(card, lang, votes)]
     text = t(lang, "alert_title", id=card.id, votes=votes)
     targets = [channel] if channel else managers
     if not targets:
         log.warning("insight %s escalated, but no digest channel nor manager to tell", card.id)
+        return True
+    delivered = False
     for target in targets:
         try:
             client.chat_postMessage(channel=target, text=text, blocks=blocks)
+            delivered = True
         except SlackApiError as exc:
             log.warning("could not alert about insight %s: %s", card.id, exc.response.get("error"))
+        except NO_ANSWER as exc:
+            log.warning("could not alert about insight %s: %s", card.id, type(exc).__name__)
+    return delivered

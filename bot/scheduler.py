@@ -28,15 +28,23 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.digests import DigestNotPosted, DigestPeriod, build_weekly, due_period, post_weekly
+from bot.escalation import alert_managers
+from bot.managers import ManagerDirectory
+from bot.views.cards import InsightCard
 from bot.workspace_config import WorkspaceConfig
 from models.digests import claim_digest, finish_digest
 from models.repository import purge_older_than
-from models.schema import Workspace
+from models.schema import Insight, Workspace
+from models.votes import alert_posted, claim_unsent_alerts, voters
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS: Final = 60.0
 PURGE_BATCHES: Final = 20  # at most 20,000 insights erased per workspace and tick
+# An escalation alert not out is tried again by the tick after 2 minutes (the escalating process may still be
+# posting it), for a day at most (a channel deleted for good).
+ALERT_RETRY_AFTER: Final = timedelta(minutes=2)
+ALERT_GIVE_UP: Final = timedelta(days=1)
 
 
 def utc_now() -> datetime:
@@ -70,6 +78,7 @@ class DigestScheduler:
         self._clock = clock
         self._interval = interval
         self._scheduler: BackgroundScheduler | None = None
+        self._managers = ManagerDirectory()
         self.ticks = 0
         # Digests Slack accepted whose row could not be marked posted (the database went away in between):
         # (run id, message ts, when). Recorded first thing at the next tick, before anything is claimed.
@@ -116,6 +125,7 @@ class DigestScheduler:
             config = self._defaults.with_stored(stored)
             if config.retention_days:
                 self._purge(workspace_id, now - timedelta(days=config.retention_days))
+            self._retry_alerts(workspace_id, team_id, config, now)
             if not config.digest_channel:
                 continue
             period = due_period(now, config)
@@ -139,6 +149,35 @@ class DigestScheduler:
                 finish_digest(session, run_id, at, message_ts=ts)
             self._unrecorded.pop(0)
             log.info("digest run %s recorded as posted", run_id)
+
+    def _retry_alerts(self, workspace_id: int, team_id: str, config: WorkspaceConfig, now: datetime) -> int:
+        """Post the escalation alerts that did not go out when the insight was escalated (Slack refused or did
+        not answer, or the process died); each claimed by one replica at a time. How many went out."""
+        sent = 0
+        try:
+            with self._sessions.begin() as session:
+                claimed = claim_unsent_alerts(session, workspace_id, now, ALERT_RETRY_AFTER, ALERT_GIVE_UP)
+            if not claimed:
+                return 0
+            client = self._clients(team_id)
+            if client is None:
+                return 0
+            managers = sorted(self._managers.managers(client, config))
+            for insight_id in claimed:
+                with self._sessions.begin() as session:
+                    insight = session.get(Insight, insight_id)
+                    if insight is None:
+                        continue
+                    card, votes = InsightCard.of(insight), len(voters(session, insight_id))
+                if alert_managers(client, config.language, config.digest_channel, managers, card, votes):
+                    with self._sessions.begin() as session:
+                        alert_posted(session, insight_id)
+                    sent += 1
+        except Exception:  # noqa: BLE001 - retried at the next tick
+            log.exception("retrying the alerts of workspace %s failed", workspace_id)
+        if sent:
+            log.info("%d escalation alert(s) of workspace %s sent late", sent, workspace_id)
+        return sent
 
     def _purge(self, workspace_id: int, before: datetime) -> int:
         """The retention job: erase the workspace's insights older than its retention, a batch at a time."""

@@ -114,6 +114,9 @@ class Insight(Base):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="open")
     escalated_at: Mapped[datetime | None]
+    # The managers' alert: when it was last tried and when it was posted (retried by the scheduler until then).
+    alert_tried_at: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]
     assignee_id: Mapped[str | None] = mapped_column(String(32))
     resolved_at: Mapped[datetime | None]
     # What resolving it saved or won, in euros, as the manager who resolved it said.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -44,8 +46,42 @@ def voters(session: Session, insight_id: int, kind: str | None = None) -> set[st
 
 
 def escalate_once(session: Session, insight_id: int) -> bool:
-    """Mark the insight escalated; True only for the one call that did it (others see it already done)."""
+    """Mark the insight escalated (its alert being tried now); True only for the one call that did it."""
+    now = utcnow()
     result = session.execute(
-        update(Insight).where(Insight.id == insight_id, Insight.escalated_at.is_(None)).values(escalated_at=utcnow())
+        update(Insight)
+        .where(Insight.id == insight_id, Insight.escalated_at.is_(None))
+        .values(escalated_at=now, alert_tried_at=now)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def alert_posted(session: Session, insight_id: int) -> None:
+    """The managers' alert about the insight is out."""
+    session.execute(update(Insight).where(Insight.id == insight_id).values(alerted_at=utcnow()))
+
+
+def claim_unsent_alerts(
+    session: Session, workspace_id: int, now: datetime, retry_after: timedelta, give_up: timedelta
+) -> list[int]:
+    """Escalated insights whose alert is not out, last tried over ``retry_after`` ago: claimed for one more try
+    (a conditional update per insight, so two replicas never try the same one at once)."""
+    candidates = session.scalars(
+        select(Insight.id).where(
+            Insight.workspace_id == workspace_id,
+            Insight.escalated_at.is_not(None),
+            Insight.escalated_at > now - give_up,
+            Insight.alerted_at.is_(None),
+            Insight.alert_tried_at < now - retry_after,
+        )
+    ).all()
+    claimed = []
+    for insight_id in candidates:
+        result = session.execute(
+            update(Insight)
+            .where(Insight.id == insight_id, Insight.alerted_at.is_(None), Insight.alert_tried_at < now - retry_after)
+            .values(alert_tried_at=now)
+        )
+        if getattr(result, "rowcount", 0):
+            claimed.append(insight_id)
+    return claimed

@@ -6,13 +6,16 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
 
 from bot.export import write_export
 from bot.log_privacy import PrivacyFilter
+from bot.scheduler import utc_now
 from bot.tagger_process import SubprocessTagger
 from models.schema import Insight, Reply, StatusChange, Vote
 from tests.e2e.conftest import Pepites, start_pepites
@@ -204,3 +207,49 @@ def test_app_home_shows_my_insights_and_managers_see_escalations(pepites: Pepite
     by_user = {c.params["user_id"]: json.dumps(c.params["view"], ensure_ascii=False) for c in published}
     assert "démos client" in by_user["U1"] and "insight_acknowledge" not in by_user["U1"]
     assert f"digest_item:home:{insight_id}" in by_user[MANAGER]  # one manager's "me too" escalated it
+
+
+def test_an_alert_slack_refused_is_posted_by_the_scheduler_once(
+    database_url: str, fake_slack: FakeSlack, shared_tagger: SubprocessTagger
+) -> None:
+    now = [utc_now()]
+    app = start_pepites(
+        database_url,
+        fake_slack,
+        shared_tagger,
+        schedule=True,
+        clock=lambda: now[0],
+        PEPITES_QUORUM="3",
+        PEPITES_MANAGERS=MANAGER,
+        PEPITES_DIGEST_CHANNEL=CHANNEL,
+    )
+    try:
+        insight_id = capture(app, anonymous=False, user="U1")
+        click(app, "insight_me_too", str(insight_id), "U2", response_url=fake_slack.response_url("u2"))
+        click(app, "insight_me_too", str(insight_id), "U3", response_url=fake_slack.response_url("u3"))
+        fake_slack.wait_for("response_url", count=2)
+        since = len(fake_slack.calls("chat.postMessage"))  # the reporter's confirmation
+        fake_slack.fail_next("chat.postMessage", status=500, times=3)  # the alert, and the client's 2 retries
+        click(app, "insight_me_too", str(insight_id), "U4", response_url=fake_slack.response_url("u4"))
+        tried = fake_slack.wait_for("chat.postMessage", count=since + 3)[since:]
+        assert [(c.params["channel"], c.status) for c in tried] == [(CHANNEL, 500)] * 3
+        now[0] += timedelta(minutes=3)  # the scheduler tries it again once the escalating process is done
+        deadline = time.monotonic() + 20
+        while not [
+            c for c in fake_slack.calls("chat.postMessage") if c.status == 200 and c.params["channel"] == CHANNEL
+        ]:
+            assert time.monotonic() < deadline, "the refused alert was never posted"
+            time.sleep(0.05)
+        scheduler = app.runtime.scheduler
+        assert scheduler is not None
+        ticks = scheduler.ticks
+        while scheduler.ticks < ticks + 3:
+            time.sleep(0.05)
+    finally:
+        app.server.stop()
+        app.runtime.stop()
+    posted = [c for c in fake_slack.calls("chat.postMessage") if c.status == 200 and c.params["channel"] == CHANNEL]
+    assert len(posted) == 1 and "3 personne(s)" in str(posted[0].params["text"])
+    with app.sessions.begin() as session:
+        insight = session.get(Insight, insight_id)
+        assert insight is not None and insight.alerted_at is not None
