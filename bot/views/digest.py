@@ -199,11 +199,17 @@ def _text_list(lang: str, title: str, items: Sequence[DigestInsight]) -> list[Bl
     if not items:
         return []
     lines = [title]
+    used = len(title)
     for insight in items[:LIST_SHOWN]:
         ref = link(insight.permalink, f"#{insight.id}") or f"#{insight.id}"
-        lines.append(f"• {ref} {safe(' '.join(insight.text.split()), LINE_LIMIT)}")
-    if len(items) > LIST_SHOWN:
-        lines.append(t(lang, "digest_more", count=number(lang, len(items) - LIST_SHOWN)))
+        line = f"• {ref} {safe(' '.join(insight.text.split()), LINE_LIMIT)}"
+        if used + 1 + len(line) > SECTION_LIMIT - 100:  # whole lines only: a cut could fall inside a link
+            break
+        lines.append(line)
+        used += 1 + len(line)
+    shown = len(lines) - 1
+    if len(items) > shown:
+        lines.append(t(lang, "digest_more", count=number(lang, len(items) - shown)))
     return [_section("\n".join(lines))]
 
 

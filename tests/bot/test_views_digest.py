@@ -238,3 +238,17 @@ def test_views_digest_block_ids_name_the_insight() -> None:
     assert ids.insight_id_of_block(block_id) == 42
     assert ids.insight_id_of_block("insight-42") is None
     assert ids.insight_id_of_block("digest_item:open:x") is None
+
+
+def test_views_digest_lists_of_long_links_keep_whole_lines_and_count_the_rest() -> None:
+    """Five resolved insights whose permalinks are 900 characters long do not fit one section: the lines that
+    fit are shown whole (a cut inside a link would leave a broken ``<https://…`` token), the rest counted."""
+    long_link = "https://acme.slack.com/archives/C1/p" + "1" * 864
+    fixed = [insight(i, f"Corrigé n°{i}.", status="resolved", permalink=long_link) for i in range(1, 6)]
+    digest = build_digest([], {}, [], {}, [], fixed, START, END, value_before_eur=0.0)
+    [section] = [
+        b for b in digest_blocks(digest, "fr") if isinstance(b, SectionBlock) and "Corrigé" in str(b.text.text)
+    ]
+    text = str(section.text.text)
+    assert len(text) <= 3000 and text.count("<https://") == text.count(">") == 3
+    assert "Corrigé n°3." in text and "Corrigé n°4." not in text and "… et 2 de plus." in text
