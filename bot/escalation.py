@@ -6,12 +6,14 @@ import logging
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.confirmations import NO_ANSWER
 from bot.i18n import t
 from bot.services import Services
 from bot.views.alert import escalation_alert_blocks
 from bot.views.cards import InsightCard
+from bot.workspace_config import WorkspaceConfig
 from insights.escalation import reaches_quorum
 from models.schema import Insight
 from models.votes import add_vote, alert_posted, escalate_once, remove_vote, voters
@@ -40,9 +42,7 @@ def vote_to_escalate(
         card = InsightCard.of(insight) if insight is not None else None
     if escalated and card is not None:
         log.info("insight %s escalated by %d people", insight_id, len(people))
-        if alert_managers(client, config.language, config.digest_channel, sorted(managers), card, len(people)):
-            with services.sessions.begin() as session:
-                alert_posted(session, insight_id)
+        alert_managers(services.sessions, client, config, sorted(managers), card, len(people))
     return escalated
 
 
@@ -52,10 +52,25 @@ def withdraw_vote(services: Services, insight_id: int, voter_id: str, kind: str 
 
 
 def alert_managers(
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    config: WorkspaceConfig,
+    managers: list[str],
+    card: InsightCard,
+    votes: int,
+) -> bool:
+    """Post the alert to the digest channel, or DM each manager when there is none, and record it once someone
+    has it (or there is no one to tell); True then. False: the scheduler tries again (``bot.scheduler``)."""
+    if _post_alert(client, config.language, config.digest_channel, managers, card, votes):
+        with sessions.begin() as session:
+            alert_posted(session, card.id)
+        return True
+    return False
+
+
+def _post_alert(
     client: WebClient, lang: str, channel: str | None, managers: list[str], card: InsightCard, votes: int
 ) -> bool:
-    """Post the alert to the digest channel, or DM each manager when there is none; True once someone has it
-    (or there is no one to tell). False: the scheduler tries again (``bot.scheduler``)."""
     blocks = [b.to_dict() for b in escalation_alert_blocks(card, lang, votes)]
     text = t(lang, "alert_title", id=card.id, votes=votes)
     targets = [channel] if channel else managers

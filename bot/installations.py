@@ -28,7 +28,7 @@ from sqlalchemy import Engine, and_
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.confirmations import retry_handlers
+from bot.confirmations import make_web_client
 from bot.i18n import t
 from bot.ids import BOT_SCOPES
 from bot.settings import Settings
@@ -111,12 +111,7 @@ class Installations:
         bot = self.store.find_bot(enterprise_id=None, team_id=team_id)
         client = None
         if bot is not None and bot.bot_token:
-            client = WebClient(
-                token=bot.bot_token,
-                base_url=self._base.base_url,
-                timeout=self._base.timeout,
-                retry_handlers=retry_handlers(),
-            )
+            client = make_web_client(bot.bot_token, self._base.base_url, timeout=self._base.timeout)
         with self._lock:
             self._clients[team_id] = (now, client)
         return client

@@ -35,7 +35,7 @@ from bot.workspace_config import WorkspaceConfig
 from models.digests import claim_digest, finish_digest
 from models.repository import purge_older_than
 from models.schema import Insight, Workspace
-from models.votes import alert_posted, claim_unsent_alerts, voters
+from models.votes import claim_unsent_alerts, voters
 
 log = logging.getLogger(__name__)
 
@@ -169,9 +169,7 @@ class DigestScheduler:
                     if insight is None:
                         continue
                     card, votes = InsightCard.of(insight), len(voters(session, insight_id))
-                if alert_managers(client, config.language, config.digest_channel, managers, card, votes):
-                    with self._sessions.begin() as session:
-                        alert_posted(session, insight_id)
+                if alert_managers(self._sessions, client, config, managers, card, votes):
                     sent += 1
         except Exception:  # noqa: BLE001 - retried at the next tick
             log.exception("retrying the alerts of workspace %s failed", workspace_id)
