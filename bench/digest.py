@@ -7,7 +7,7 @@ created there and dropped). Goal: 10k insights in ≤ 5 s on the 2-core machine.
 
 The insights recombine the dev set's sentences (see :mod:`bench.themes`): realistic texts with the lemmas
 the tagger stores. Baseline in the same run: reading the week's rows alone (``week_rows``), the part no
-digest can skip; ``build`` is the whole :func:`bot.digests.build_weekly`, ``peak_MB`` the memory it
+digest can skip; ``build`` is the whole :func:`bot.flows.digest.build_weekly`, ``peak_MB`` the memory it
 allocated at its peak (tracemalloc, in a second, untimed run).
 """
 
@@ -27,16 +27,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.themes import dev_sentences, synthetic_week
-from bot.digests import DigestPeriod, build_weekly, due_period
+from bot.flows.digest import DigestPeriod, build_weekly, due_period
 from bot.workspace_config import WorkspaceConfig
 from insights.pipeline import load_pipelines
-from insights.themes import cluster_lemmas
+from insights.themes.weekly import cluster_lemmas
 from models.db import make_engine, make_sessions, normalise_url
 from models.digests import store_themes, week_rows
 from models.migrate import upgrade
-from models.repository import ensure_workspace
 from models.schema import Insight, Workspace
 from models.search import fold
+from models.workspaces import ensure_workspace
 
 SIZES = (1_000, 10_000, 100_000)
 HISTORY = 100_000

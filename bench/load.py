@@ -39,9 +39,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bench.ack_latency import TEXTS
 from bench.loadgen import LoadResult, RequestFactory, run_load
 from bot import ids
-from bot.capture import message_key
-from bot.digests import due_period
-from bot.scheduler import utc_now
+from bot.flows.capture import message_key
+from bot.flows.digest import due_period
+from bot.jobs.scheduler import utc_now
 from bot.workspace_config import WorkspaceConfig
 from models.db import make_engine, make_sessions, normalise_url
 from models.migrate import upgrade

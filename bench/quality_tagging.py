@@ -3,7 +3,7 @@
     python -m bench.quality_tagging
 
 Each fold trains on the seed examples plus four fifths of ``insights_dev.jsonl`` (written for this
-project) and scores the fifth it never saw, through the real :class:`insights.tagger.Tagger` (spaCy,
+project) and scores the fifth it never saw, through the real :class:`insights.tagging.tagger.Tagger` (spaCy,
 organisations, rules and classifiers). Beside each figure, a baseline trained on the same rows in the
 same run: TF-IDF word n-grams + logistic regression for kind and signal, spaCy's first ORG entity for
 the subject, and lingua alone for the language.
@@ -30,9 +30,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 from insights.language import detect_language
 from insights.pipeline import LoadedPipelines, load_pipelines
-from insights.tagger import Tagger
+from insights.tagging.tagger import Tagger
+from insights.tagging.training import Example, seed_examples, train
 from insights.text import clean_slack_text
-from insights.training import Example, seed_examples, train
 from insights.types import KINDS, SIGNALS, Lang
 
 NONE = "none"

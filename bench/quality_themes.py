@@ -5,7 +5,7 @@ Run from the repository root: ``python -m bench.quality_themes``. Data: ``insigh
 ``../shared/data``. Beside each figure, in the same run: TF-IDF (word 1–2-grams of the cleaned text) +
 KMeans given the TRUE number of themes, and "every insight alone" (NMI rewards many small clusters;
 this shows how much). Trend accuracy: gold trends are derived from the gold themes' sizes across weeks
-with the rules of :mod:`insights.trends`; each system theme is mapped to its majority gold theme and
+with the rules of :mod:`insights.themes.trends`; each system theme is mapped to its majority gold theme and
 its trend compared with that theme's gold trend.
 """
 
@@ -25,8 +25,8 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from insights.pipeline import LoadedPipelines, load_pipelines
 from insights.text import clean_slack_text
-from insights.themes import ThemeCluster, ThemeItem, cluster_week
-from insights.trends import PastTheme, Trend, as_past, size_trend, theme_trends
+from insights.themes.trends import PastTheme, Trend, as_past, size_trend, theme_trends
+from insights.themes.weekly import ThemeCluster, ThemeItem, cluster_week
 
 
 def data_dir() -> Path:

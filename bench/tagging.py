@@ -17,9 +17,9 @@ from pathlib import Path
 
 from bench.quality_tagging import data_dir, load_dev
 from insights.pipeline import load_pipelines
-from insights.tagger import Tagger
+from insights.tagging.tagger import Tagger
+from insights.tagging.training import default_model
 from insights.text import clean_slack_text
-from insights.training import default_model
 from insights.types import LANGS
 
 BATCH_SIZE = 64

@@ -34,12 +34,12 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.metrics import normalized_mutual_info_score
 
 from bench.quality_themes import data_dir
-from insights.lemmas import content_lemmas
 from insights.pipeline import LoadedPipelines, load_pipelines
+from insights.tagging.lemmas import content_lemmas
 from insights.text import clean_slack_text
-from insights.themes import ThemeCluster, ThemeItem, cluster_lemmas, cluster_week
-from insights.trends import PastTheme, as_past, theme_trends
-from insights.vectors import term_tfidf, terms_of
+from insights.themes.trends import PastTheme, as_past, theme_trends
+from insights.themes.vectors import term_tfidf, terms_of
+from insights.themes.weekly import ThemeCluster, ThemeItem, cluster_lemmas, cluster_week
 
 SIZES = (1_000, 10_000, 100_000)
 BASELINE_K = 20

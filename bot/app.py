@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
-from bot import db_guard
 from bot.listeners import actions, commands, conversation, install, reactions, shortcuts, status
 from bot.services import Services
+from bot.slack import db_guard
 
 SURFACES = (commands, shortcuts, reactions, actions, status, conversation, install)
 

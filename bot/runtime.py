@@ -11,15 +11,15 @@ from slack_bolt import App
 from sqlalchemy import Engine
 
 from bot.app import create_app
-from bot.confirmations import make_web_client, update_confirmation
-from bot.installations import Installations
-from bot.managers import ManagerDirectory
-from bot.scheduler import TICK_SECONDS, DigestScheduler, utc_now
-from bot.server import WSGIApp, make_wsgi
+from bot.jobs.scheduler import TICK_SECONDS, DigestScheduler, utc_now
+from bot.jobs.tagger_process import SubprocessTagger
+from bot.jobs.tagging import BatchTagger, TaggingWorker
 from bot.services import Services
 from bot.settings import Settings
-from bot.tagger_process import SubprocessTagger
-from bot.tagging import BatchTagger, TaggingWorker
+from bot.slack.client import make_web_client, update_confirmation
+from bot.slack.installations import Installations
+from bot.slack.managers import ManagerDirectory
+from bot.slack.server import WSGIApp, make_wsgi
 from bot.views.cards import InsightCard
 from bot.workspace_config import ConfigCache, WorkspaceConfig
 from insights.types import KnownOrgs

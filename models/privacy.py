@@ -10,9 +10,15 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from models.schema import Insight, Vote, Workspace
 
 # Sealed locations start with this, so a sealed reporter id is never read as one (and the reverse).
 WHERE_PREFIX: Final = b"where\0"
@@ -62,3 +68,66 @@ class ReporterVault:
         except InvalidToken as exc:
             raise ValueError("this reporter id was sealed with another key") from exc
         return team_id, user_id
+
+
+def forget_reporter(session: Session, team_id: str, reporter_hash: str, voter_id: str) -> tuple[int, int]:
+    """Erase everything a person reported in a workspace, and their votes there: (insights, votes) erased."""
+    workspace = session.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+    if workspace is None:
+        return 0, 0
+    in_workspace = select(Insight.id).where(Insight.workspace_id == workspace)
+    votes = session.execute(delete(Vote).where(Vote.voter_id == voter_id, Vote.insight_id.in_(in_workspace)))
+    insights = session.execute(
+        delete(Insight).where(Insight.workspace_id == workspace, Insight.reporter_hash == reporter_hash)
+    )
+    return int(getattr(insights, "rowcount", 0)), int(getattr(votes, "rowcount", 0))
+
+
+def purge_older_than(session: Session, workspace_id: int, before: datetime, batch: int = 1000) -> int:
+    """Delete a workspace's insights created before ``before`` (with their votes, log and replies)."""
+    ids = list(
+        session.scalars(
+            select(Insight.id).where(Insight.workspace_id == workspace_id, Insight.created_at < before).limit(batch)
+        )
+    )
+    if ids:
+        session.execute(delete(Insight).where(Insight.id.in_(ids)))
+    return len(ids)
+
+
+EXPORT_FIELDS: Sequence[str] = (
+    "id", "created_at", "source", "status", "text", "language", "kind", "kind_confidence", "kind_set_by",
+    "signal", "subject", "customer", "keywords", "entities", "reporter", "author_id", "channel_id", "permalink",
+)  # fmt: skip
+
+
+def export_rows(session: Session, team_id: str) -> Iterator[dict[str, Any]]:
+    """Every insight of a workspace with its tags and status; anonymous reporters show as "anonymous"."""
+    statement = (
+        select(Insight)
+        .join(Workspace)
+        .where(Workspace.team_id == team_id)
+        .order_by(Insight.id)
+        .execution_options(yield_per=500)
+    )
+    for insight in session.scalars(statement):
+        yield {
+            "id": insight.id,
+            "created_at": insight.created_at.isoformat(),
+            "source": insight.source,
+            "status": insight.status,
+            "text": insight.text,
+            "language": insight.language,
+            "kind": insight.kind,
+            "kind_confidence": insight.kind_confidence,
+            "kind_set_by": insight.kind_set_by,
+            "signal": insight.signal,
+            "subject": insight.subject,
+            "customer": insight.customer,
+            "keywords": list(insight.keywords or []),
+            "entities": list(insight.entities or []),
+            "reporter": "anonymous" if insight.anonymous else insight.reporter_id,
+            "author_id": insight.author_id,
+            "channel_id": insight.channel_id,
+            "permalink": insight.permalink,
+        }

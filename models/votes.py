@@ -7,15 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from models.repository import dialect_insert
+from models.db import dialect_insert
 from models.schema import Insight, Vote, utcnow
 
 VOTE_KINDS = ("escalate", "me_too")
-
-
-def find_insight_by_key(session: Session, idempotency_key: str) -> Insight | None:
-    """The insight captured from a given Slack message (or command, or form), if any."""
-    return session.scalars(select(Insight).where(Insight.idempotency_key == idempotency_key)).one_or_none()
 
 
 def add_vote(session: Session, insight_id: int, voter_id: str, kind: str) -> bool:

@@ -16,7 +16,7 @@ from bot.views.cards import InsightCard
 from bot.views.confirmation import confirmation_blocks, confirmation_text
 from bot.views.messages import text_blocks
 from insights.types import KINDS
-from models.repository import delete_insight, get_insight, make_anonymous, set_kind
+from models.insights import delete_insight, get_insight, make_anonymous, set_kind
 from models.schema import Insight
 
 log = logging.getLogger(__name__)

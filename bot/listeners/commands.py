@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import ids
-from bot.capture import CaptureFailed, draft_from, is_unknown_subcommand, reporter_fields, store, text_problem
+from bot.flows.capture import CaptureFailed, draft_from, is_unknown_subcommand, reporter_fields, store, text_problem
 from bot.i18n import t
 from bot.services import Services, team_of
 from bot.views.capture_modal import CaptureOrigin, capture_modal
@@ -28,7 +28,8 @@ from bot.views.messages import (
     text_blocks,
 )
 from bot.views.safe import from_slack, safe
-from models.repository import forget_reporter, reporter_insights
+from models.insights import reporter_insights
+from models.privacy import forget_reporter
 from models.search import search_insights, search_words
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot import ids
-from bot.escalation import vote_to_escalate
-from bot.home import publish_home
+from bot.flows.escalation import vote_to_escalate
+from bot.flows.home import publish_home
+from bot.flows.reporter import reporter_user_id
 from bot.i18n import t
 from bot.listeners.status import answer, insight_id_of, manager_card
-from bot.reporter import reporter_user_id
 from bot.services import Services, team_of
 from bot.views.cards import InsightCard
 from bot.views.manage import (
@@ -28,8 +28,9 @@ from bot.views.manage import (
     submitted_text,
 )
 from bot.views.messages import text_blocks
-from models.repository import add_reply, delete_insight, get_insight
+from models.insights import delete_insight, get_insight
 from models.schema import Insight, Reply, Workspace
+from models.status import add_reply
 from models.votes import voters
 
 log = logging.getLogger(__name__)

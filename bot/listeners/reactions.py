@@ -11,13 +11,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.capture import CaptureFailed, CaptureRateLimited, draft_from, message_key, reporter_fields, store
-from bot.confirmations import NO_ANSWER
-from bot.escalation import vote_to_escalate, withdraw_vote
+from bot.flows.capture import CaptureFailed, CaptureRateLimited, draft_from, message_key, reporter_fields, store
+from bot.flows.escalation import vote_to_escalate, withdraw_vote
 from bot.i18n import t
 from bot.ids import MAX_TEXT_LENGTH
 from bot.listeners.shortcuts import send_confirmation
 from bot.services import Services
+from bot.slack.client import NO_ANSWER
 from bot.views.safe import from_slack, truncate
 from models.schema import Insight
 

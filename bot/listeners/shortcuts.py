@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.capture import (
+from bot.flows.capture import (
     CaptureFailed,
     CaptureRateLimited,
     draft_from,
@@ -20,9 +20,9 @@ from bot.capture import (
     store,
     text_problem,
 )
-from bot.confirmations import NO_ANSWER, confirm_by_dm
 from bot.i18n import t
 from bot.services import Services, team_of
+from bot.slack.client import NO_ANSWER, confirm_by_dm
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
 from bot.views.cards import InsightCard
 from bot.views.safe import from_slack

@@ -12,16 +12,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.confirmations import send_to_response_url
-from bot.home import publish_home
+from bot.flows.home import publish_home
+from bot.flows.reporter import reporter_user_id, tell_reporter
 from bot.i18n import t
-from bot.reporter import reporter_user_id, tell_reporter
 from bot.services import Services, team_of
+from bot.slack.client import send_to_response_url
 from bot.views.alert import escalation_alert_blocks, status_note_blocks, status_note_text
 from bot.views.cards import InsightCard
 from bot.views.manage import ModalContext, parse_euros, resolve_modal, status_line, submitted_text
-from models.repository import assign_insight, get_insight, record_status, resolve_insight
+from models.insights import get_insight
 from models.schema import Insight
+from models.status import assign_insight, record_status, resolve_insight
 from models.votes import voters
 
 log = logging.getLogger(__name__)

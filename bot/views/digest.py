@@ -29,7 +29,7 @@ from slack_sdk.models.blocks import (
 from bot import ids
 from bot.i18n import MESSAGES, t
 from bot.views.safe import quote, safe, truncate
-from insights.digest import CountDelta, Digest, DigestInsight, ThemeDigest
+from insights.digest.build import CountDelta, Digest, DigestInsight, ThemeDigest
 
 MAX_BLOCKS: Final = 50
 SECTION_LIMIT: Final = 3000

@@ -9,10 +9,10 @@ import json
 import pytest
 from sqlalchemy import Engine
 
-from bot.cli import main
+from bot.cli.main import main
 from models.db import make_sessions
+from models.insights import InsightDraft, add_insight
 from models.privacy import ReporterVault
-from models.repository import InsightDraft, add_insight
 
 VAULT = ReporterVault("a test secret that is long enough")
 
@@ -85,7 +85,7 @@ def test_cli_train_reports_what_it_kept(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from models.db import make_engine
-    from models.repository import set_kind
+    from models.insights import set_kind
 
     engine = make_engine(sqlite_url)
     texts = [

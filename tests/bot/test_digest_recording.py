@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import scheduler as scheduler_module
-from bot.digests import due_period
-from bot.scheduler import DigestScheduler
+from bot.flows.digest import due_period
+from bot.jobs import scheduler as scheduler_module
+from bot.jobs.scheduler import DigestScheduler
 from bot.workspace_config import WorkspaceConfig
 from models.digests import RETRY_AFTER
 from models.schema import DigestRun

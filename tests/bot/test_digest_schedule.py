@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.digests import due_period
+from bot.flows.digest import due_period
 from bot.workspace_config import WorkspaceConfig
 
 PARIS = WorkspaceConfig()  # Monday 09:00, Europe/Paris

@@ -43,8 +43,8 @@ from bot.views.confirmation import confirmation_blocks, confirmation_text
 from bot.views.digest import digest_blocks, digest_text, signals_blocks, signals_text
 from bot.views.messages import error_with_text_blocks, help_blocks, help_text, mine_blocks, search_blocks
 from bot.views.safe import from_slack, quote, safe, truncate
-from insights.digest import DigestInsight, build_digest
-from insights.trends import TRENDS, ThemeTrend
+from insights.digest.build import DigestInsight, build_digest
+from insights.themes.trends import TRENDS, ThemeTrend
 from insights.types import KINDS, SIGNALS
 from models.schema import STATUSES
 from tests.support.digests import END, START, big_week, insight, theme

@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine, update
 
-from bot.installations import Installations, OAuthStateStore
+from bot.jobs.tagger_process import SubprocessTagger
 from bot.runtime import build_runtime
-from bot.tagger_process import SubprocessTagger
+from bot.slack.installations import Installations, OAuthStateStore
 from tests.bot.conftest import SIGNING_SECRET, make_settings
 from tests.support.slack_requests import event_envelope, reaction_event, signed_headers
 

@@ -442,7 +442,7 @@ def test_redact(line: str, expected: str) -> None:
 def test_sql_literals_only_in_sqlalchemy_records() -> None:
     sql = f"INSERT INTO insight (text) VALUES ('{SECRET_TEXT}')"
     assert redact(sql, "sqlalchemy.engine.Engine") == "INSERT INTO insight (text) VALUES ('[redacted]')"
-    assert redact(sql, "bot.capture") == sql
+    assert redact(sql, "bot.flows.capture") == sql
 
 
 def test_redaction_is_fast() -> None:

@@ -11,7 +11,7 @@ from slack_bolt import App
 
 from bot import ids
 from bot.app import create_app
-from bot.installations import REDIRECT_PATH
+from bot.slack.installations import REDIRECT_PATH
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 

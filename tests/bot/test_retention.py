@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.scheduler import DigestScheduler
+from bot.jobs.scheduler import DigestScheduler
 from bot.workspace_config import WorkspaceConfig
 from models.schema import Insight
 from tests.support.seed import make_workspace, seed_week

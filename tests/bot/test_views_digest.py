@@ -11,8 +11,8 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBl
 
 from bot import ids
 from bot.views.digest import MAX_BLOCKS, digest_blocks, digest_text, signals_blocks, signals_text
-from insights.digest import Digest, DigestInsight, build_digest
-from insights.trends import ThemeTrend
+from insights.digest.build import Digest, DigestInsight, build_digest
+from insights.themes.trends import ThemeTrend
 from tests.support.digests import END, HOSTILE, START, big_week, insight, theme
 
 CONTROLS = [

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.digests import DigestPeriod, WeeklyDigest, build_weekly, due_period
+from bot.flows.digest import DigestPeriod, WeeklyDigest, build_weekly, due_period
 from bot.workspace_config import WorkspaceConfig
 from models.schema import Insight, Theme, Workspace
 from tests.support.seed import escalate, make_workspace, resolve, seed_week

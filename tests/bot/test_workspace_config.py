@@ -11,7 +11,7 @@ from bot.config_values import ConfigError
 from bot.settings import Settings
 from bot.views.config_modal import config_modal, read_submission
 from bot.workspace_config import ConfigCache, WorkspaceConfig, load_config, save_config
-from models.repository import ensure_workspace
+from models.workspaces import ensure_workspace
 
 DEFAULTS = WorkspaceConfig.defaults(Settings.from_env({"PEPITES_QUORUM": "4", "PEPITES_DIGEST_CHANNEL": "C0DIG"}))
 

@@ -10,9 +10,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.jobs.scheduler import utc_now
+from bot.jobs.tagger_process import SubprocessTagger
 from bot.runtime import Runtime, build_runtime
-from bot.scheduler import utc_now
-from bot.tagger_process import SubprocessTagger
 from tests.bot.conftest import SIGNING_SECRET, make_settings
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import SlackSender

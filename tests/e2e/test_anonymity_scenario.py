@@ -30,10 +30,10 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text
 
 from bot import ids
-from bot.cli import _logging
-from bot.cli import main as pepites_cli
+from bot.cli.main import _logging
+from bot.cli.main import main as pepites_cli
+from bot.jobs.tagger_process import SubprocessTagger
 from bot.log_privacy import PrivacyFilter
-from bot.tagger_process import SubprocessTagger
 from models.schema import Insight, Vote
 from tests.bot.conftest import SIGNING_SECRET
 from tests.e2e.conftest import Pepites, start_pepites

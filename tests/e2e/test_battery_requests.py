@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ids
-from bot.tagger_process import SubprocessTagger
+from bot.jobs.tagger_process import SubprocessTagger
 from models.schema import Insight, Reply, StatusChange, Vote, Workspace
 from tests.bot.conftest import SIGNING_SECRET
 from tests.e2e.conftest import Pepites, start_pepites

@@ -48,7 +48,7 @@ def test_cli_run_serves_slack_over_http(tmp_path: Path, fake_slack: FakeSlack) -
     }
     env.pop("SLACK_APP_TOKEN", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "bot.cli.main", "run"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
     )
     try:
         health = wait_healthy(port)

@@ -13,10 +13,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from bot.export import write_export
+from bot.cli.export import write_export
+from bot.jobs.scheduler import utc_now
+from bot.jobs.tagger_process import SubprocessTagger
 from bot.log_privacy import PrivacyFilter
-from bot.scheduler import utc_now
-from bot.tagger_process import SubprocessTagger
 from models.schema import Insight, Reply, StatusChange, Vote
 from tests.e2e.conftest import Pepites, start_pepites
 from tests.e2e.helpers import stored

@@ -21,10 +21,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db_guard import RECHECK_SECONDS, DatabaseGuard, DatabaseProbe
-from bot.digests import due_period
+from bot.flows.digest import due_period
 from bot.i18n import t
-from bot.tagger_process import SubprocessTagger
+from bot.jobs.tagger_process import SubprocessTagger
+from bot.slack.db_guard import RECHECK_SECONDS, DatabaseGuard, DatabaseProbe
 from bot.workspace_config import WorkspaceConfig
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
@@ -193,7 +193,7 @@ def test_a_digest_due_during_an_outage_is_posted_once_after_it(
     )
     scheduler = app.runtime.scheduler
     assert scheduler is not None
-    caplog.set_level(logging.ERROR, logger="bot.scheduler")
+    caplog.set_level(logging.ERROR, logger="bot.jobs.scheduler")
     try:
         _until(lambda: scheduler.ticks >= 2, "ticks before the outage")
         outage.stop()

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.digests import due_period
-from bot.tagger_process import SubprocessTagger
+from bot.flows.digest import due_period
+from bot.jobs.tagger_process import SubprocessTagger
 from bot.workspace_config import WorkspaceConfig
 from models.db import make_engine, make_sessions
 from models.schema import DigestRun
@@ -155,7 +155,7 @@ def test_a_refused_digest_is_retried_later_and_posted_once(
 def test_pepites_digest_dry_run_prints_blocks_and_a_chart(
     sqlite_url: str, tmp_path: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     sessions = make_sessions(make_engine(sqlite_url))
     make_workspace(sessions, TEAM, datetime.now(UTC) - timedelta(days=30))

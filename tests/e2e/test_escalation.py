@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from bot.tagger_process import SubprocessTagger
+from bot.jobs.tagger_process import SubprocessTagger
 from models.schema import StatusChange, Vote
 from tests.e2e.conftest import Pepites, start_pepites
 from tests.e2e.helpers import stored

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.digests import due_period
+from bot.flows.digest import due_period
+from bot.jobs.tagger_process import SubprocessTagger
 from bot.log_privacy import PrivacyFilter
-from bot.tagger_process import SubprocessTagger
 from bot.workspace_config import WorkspaceConfig
 from models.schema import DigestRun, Workspace
 from tests.e2e.conftest import Pepites, start_pepites

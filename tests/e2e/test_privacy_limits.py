@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from bot.tagger_process import SubprocessTagger
+from bot.jobs.tagger_process import SubprocessTagger
 from models.schema import Vote
 from tests.e2e.conftest import Pepites, start_pepites
 from tests.e2e.helpers import blocks_text, stored

@@ -20,9 +20,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ids
-from bot.capture import message_key
-from bot.digests import due_period
-from bot.scheduler import utc_now
+from bot.flows.capture import message_key
+from bot.flows.digest import due_period
+from bot.jobs.scheduler import utc_now
 from bot.workspace_config import WorkspaceConfig
 from models.db import make_engine, make_sessions
 from models.schema import DigestRun, Insight, Vote

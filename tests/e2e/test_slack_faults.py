@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.digests import due_period
-from bot.tagger_process import SubprocessTagger
+from bot.flows.digest import due_period
+from bot.jobs.tagger_process import SubprocessTagger
 from bot.workspace_config import WorkspaceConfig
 from models.db import make_engine, make_sessions
 from models.schema import DigestRun, Insight, Vote

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.digests import build_weekly, last_days
-from bot.export import write_export
-from bot.tagger_process import SubprocessTagger
+from bot.cli.export import write_export
+from bot.flows.digest import build_weekly, last_days
+from bot.jobs.tagger_process import SubprocessTagger
 from bot.workspace_config import WorkspaceConfig
 from models.schema import Workspace
 from tests.e2e.conftest import Pepites, start_pepites

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from insights.english import blank_english
-from insights.model import TaggingModel
 from insights.pipeline import LoadedPipelines, load_pipelines
-from insights.tagger import Tagger
-from insights.training import default_model
+from insights.tagging.english import blank_english
+from insights.tagging.model import TaggingModel
+from insights.tagging.tagger import Tagger
+from insights.tagging.training import default_model
 
 
 @pytest.fixture(scope="session")

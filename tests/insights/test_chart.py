@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from insights.chart import HEIGHT_PX, MAX_SERIES, WIDTH_PX, theme_chart_png
+from insights.digest.chart import HEIGHT_PX, MAX_SERIES, WIDTH_PX, theme_chart_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WEEKS = [f"2026-W{n:02d}" for n in range(40, 48)]

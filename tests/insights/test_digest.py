@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from insights.digest import build_digest, count_by_kind
-from insights.trends import ThemeTrend
+from insights.digest.build import build_digest, count_by_kind
+from insights.themes.trends import ThemeTrend
 from tests.support.digests import END, START, big_week, insight, theme
 
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from insights.duplicates import DuplicateIndex, NearDuplicate, find_near_duplicate
+from insights.tagging.duplicates import DuplicateIndex, NearDuplicate, find_near_duplicate
 
 OPEN = [
     (41, "Le VPN a encore planté ce matin, impossible d'accéder à l'ERP depuis la maison."),
@@ -72,7 +72,7 @@ def test_duplicates_is_cheap_for_thousands_of_candidates() -> None:
 
 
 def test_closest_many_offers_only_an_older_insight_and_never_itself() -> None:
-    from insights.duplicates import DuplicateIndex
+    from insights.tagging.duplicates import DuplicateIndex
 
     index = DuplicateIndex(
         [

@@ -7,10 +7,10 @@ import spacy
 from spacy.language import Language
 
 import insights.pipeline as pipeline_module
-from insights.english import COMPONENT, blank_english, lemmatize_word
 from insights.pipeline import LoadedPipelines, load_english
-from insights.tagger import Tagger
-from insights.training import default_model
+from insights.tagging.english import COMPONENT, blank_english, lemmatize_word
+from insights.tagging.tagger import Tagger
+from insights.tagging.training import default_model
 
 
 @pytest.mark.parametrize(

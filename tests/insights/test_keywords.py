@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from insights.keywords import MAX_KEYWORDS, STOP_WORDS, entities, keywords
-from insights.orgs import find_orgs
+from insights.tagging.keywords import MAX_KEYWORDS, STOP_WORDS, entities, keywords
+from insights.tagging.orgs import find_orgs
 from insights.types import Entity, KnownOrgs
 
 pytestmark = pytest.mark.slow

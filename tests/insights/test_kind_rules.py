@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from insights.kind_rules import cue_counts, kind_features, rule_kind
+from insights.tagging.kind_rules import cue_counts, kind_features, rule_kind
 
 
 @pytest.mark.parametrize(

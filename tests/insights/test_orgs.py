@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from insights.orgs import find_orgs
+from insights.tagging.orgs import find_orgs
 from insights.types import KnownOrgs
 
 pytestmark = pytest.mark.slow

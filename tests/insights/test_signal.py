@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from insights.orgs import OrgMention
-from insights.signal import decide_signal
-from insights.tagger import Tagger
+from insights.tagging.orgs import OrgMention
+from insights.tagging.signal import decide_signal
+from insights.tagging.tagger import Tagger
 from insights.types import KnownOrgs
 
 pytestmark = pytest.mark.slow

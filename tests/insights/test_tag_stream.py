@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from insights.tag_stream import tag_lines
-from insights.tagger import Tagger
+from insights.tagging.stream import tag_lines
+from insights.tagging.tagger import Tagger
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from insights.tagger import Tagger
+from insights.tagging.tagger import Tagger
 from insights.types import KINDS, KnownOrgs
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from insights.pipeline import LoadedPipelines
-from insights.theme_stream import themes_lines
+from insights.themes.stream import themes_lines
 
 VPN = [
     "Le VPN est encore tombé ce matin, impossible de me connecter au serveur.",

@@ -8,8 +8,8 @@ import pytest
 from spacy.language import Language
 
 from insights.pipeline import LoadedPipelines
-from insights.themes import NO_SUBJECT_LABEL, ThemeCluster, ThemeItem, cluster_week
-from insights.vectors import THEME_DIM
+from insights.themes.vectors import THEME_DIM
+from insights.themes.weekly import NO_SUBJECT_LABEL, ThemeCluster, ThemeItem, cluster_week
 
 VPN = [
     "Le VPN est encore tombé ce matin, impossible de me connecter au serveur.",
@@ -140,6 +140,6 @@ def test_themes_vpn_outage_said_three_ways_is_one_theme(pipelines: LoadedPipelin
 
 
 def test_themes_english_down_is_kept_as_a_content_word(en_blank: Language) -> None:
-    from insights.lemmas import doc_lemmas
+    from insights.tagging.lemmas import doc_lemmas
 
     assert "down" in doc_lemmas(en_blank("VPN down again for the whole Lyon office."))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from insights.grouping import SAMPLE_SIZE
-from insights.themes import cluster_lemmas
+from insights.themes.grouping import SAMPLE_SIZE
+from insights.themes.weekly import cluster_lemmas
 
 SUBJECTS = {
     "vpn": ["vpn", "panne", "connexion", "serveur", "outage", "connect", "remote", "token"],
@@ -62,7 +62,7 @@ def test_grouping_singleton_joins_the_nearest_theme_above_the_floor() -> None:
     import numpy as np
     import scipy.sparse as sp
 
-    from insights.grouping import attach_singletons
+    from insights.themes.grouping import attach_singletons
 
     rows = sp.csr_matrix(
         np.array(
@@ -80,14 +80,14 @@ def test_grouping_singleton_joins_the_nearest_theme_above_the_floor() -> None:
 
 
 def test_grouping_lexicon_maps_french_onto_inflected_english() -> None:
-    from insights.lexicon import term_of
+    from insights.themes.lexicon import term_of
 
     assert term_of("réunion") == term_of("meetings")
     assert term_of("formation") == term_of("training")
 
 
 def test_grouping_lexicon_reads_inflected_french_verbs_and_english_variants() -> None:
-    from insights.lexicon import term_of
+    from insights.themes.lexicon import term_of
 
     # spaCy's French lemmatizer leaves unknown verb forms as they are: « le VPN coupe », « on ressaisit ».
     assert term_of("coupe") == term_of("panne") == term_of("down") == term_of("outages")
@@ -99,7 +99,7 @@ def test_grouping_lexicon_reads_inflected_french_verbs_and_english_variants() ->
 
 
 def test_grouping_terms_drop_words_that_name_no_subject() -> None:
-    from insights.vectors import terms_of
+    from insights.themes.vectors import terms_of
 
     lemmas = [("idée", "vpn", "10h", "coup", "25k€", "k€", "tx-40", "super", "problem", "troisième")]
     assert terms_of(lemmas) == [["vpn", "tx-40"]]

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from insights.model import TaggingModel
-from insights.training import (
+from insights.tagging.model import TaggingModel
+from insights.tagging.training import (
     MODEL_FILE,
     Example,
     bundled_examples,
@@ -70,7 +70,7 @@ def test_training_train_learns_from_examples() -> None:
 
 
 def test_training_rejects_bad_labels(tmp_path: Path) -> None:
-    from insights.training import load_examples
+    from insights.tagging.training import load_examples
 
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "x", "kind": "rant"}\n', encoding="utf-8")

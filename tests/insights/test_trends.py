@@ -6,8 +6,7 @@ import math
 
 import pytest
 
-from insights.themes import ThemeCluster
-from insights.trends import (
+from insights.themes.trends import (
     GROWTH_RATIO,
     MATCH_SIMILARITY,
     MIN_CHANGE,
@@ -17,6 +16,7 @@ from insights.trends import (
     size_trend,
     theme_trends,
 )
+from insights.themes.weekly import ThemeCluster
 
 VPN = (1.0, 0.0, 0.0, 0.0)
 COFFEE = (0.0, 1.0, 0.0, 0.0)

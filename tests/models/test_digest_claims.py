@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.digests import MAX_ATTEMPTS, RETRY_AFTER, claim_digest, finish_digest
-from models.repository import ensure_workspace
 from models.schema import DigestRun
+from models.workspaces import ensure_workspace
 
 NOW = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)
 WEEK = date(2026, 11, 16)

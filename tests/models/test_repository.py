@@ -10,24 +10,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from insights.types import Entity, Tags
-from models.privacy import ReporterVault
-from models.repository import (
+from models.insights import (
     InsightDraft,
     add_insight,
     delete_insight,
-    ensure_workspace,
-    export_rows,
     get_insight,
     kind_corrections,
     known_subjects,
     make_anonymous,
-    record_status,
     reporter_insights,
     save_tags,
     set_kind,
     untagged_insight_ids,
 )
+from models.privacy import ReporterVault, export_rows
 from models.schema import Insight, StatusChange, Workspace
+from models.status import record_status
+from models.workspaces import ensure_workspace
 
 VAULT = ReporterVault("a test secret that is long enough")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.repository import InsightDraft, add_insight
+from models.insights import InsightDraft, add_insight
 from models.search import fold, search_insights, search_words
 
 TEXTS = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from insights.digest import Digest, DigestInsight, build_digest
-from insights.themes import ThemeCluster
+from insights.digest.build import Digest, DigestInsight, build_digest
+from insights.themes.weekly import ThemeCluster
 from insights.types import KINDS, SIGNALS
 
 START = datetime(2026, 11, 16, tzinfo=UTC)

@@ -1,6 +1,6 @@
 """Several real ``pepites run`` processes on one database and one fake Web API, as replicas behind a balancer.
 
-Each replica is the production entry point (``python -m bot.cli run``) in its own process group, so its
+Each replica is the production entry point (``python -m bot.cli.main run``) in its own process group, so its
 tagging child goes with it: :meth:`Replica.kill` is a crash (SIGKILL to the group), and leaving the
 :class:`Replicas` context stops whatever is still running, whatever happened. The database must already
 be migrated: replicas then start without racing each other through the migrations.
@@ -178,7 +178,7 @@ class Replicas:
         env = replica_env(self.database_url, self.api_url, self.signing_secret, port, self.env)
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
+                [sys.executable, "-m", "bot.cli.main", "run"],
                 env=env,
                 cwd=folder,
                 stdout=log,

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.repository import ensure_workspace
 from models.schema import Insight, Workspace
 from models.search import fold
+from models.workspaces import ensure_workspace
 
 # (text, lemmas, kind, signal, subject): a few subjects that make clear themes.
 SUBJECTS: Sequence[tuple[str, tuple[str, ...], str, str | None, str | None]] = (

@@ -1,0 +1,1 @@
+"""The `pepites` command line: one module per command group."""

@@ -1,0 +1,105 @@
+"""Capture, shared by every path: validate the text, build the idempotency key, store exactly once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.ids import MAX_TEXT_LENGTH, SUBCOMMANDS
+from bot.services import Services
+from bot.views.cards import InsightCard
+from models.insights import InsightDraft, add_insight, insight_exists, recent_captures
+from models.privacy import ReporterVault
+from models.schema import Insight
+
+log = logging.getLogger(__name__)
+
+# Captures per person are limited over this window (PEPITES_RATE_LIMIT per minute); a retry of a capture
+# already stored is never refused.
+RATE_WINDOW = timedelta(minutes=1)
+
+
+class CaptureFailed(Exception):
+    """The insight could not be stored; the person must be told and given their text back."""
+
+    message_key = "store_failed"
+
+
+class CaptureRateLimited(CaptureFailed):
+    """The person shared more than the per-minute limit; nothing was stored, their text goes back to them."""
+
+    message_key = "rate_limited"
+
+
+def text_problem(text: str) -> str | None:
+    """The i18n key of what is wrong with a text, or None when it can be stored."""
+    if not text.strip():
+        return "empty"
+    if len(text) > MAX_TEXT_LENGTH:
+        return "too_long"
+    return None
+
+
+def is_unknown_subcommand(text: str) -> bool:
+    """One bare word that is not a subcommand: a typo like ``/insight hepl``, not an insight."""
+    words = text.split()
+    return len(words) == 1 and words[0].isalpha() and len(words[0]) <= 20 and words[0].lower() not in SUBCOMMANDS
+
+
+def message_key(team_id: str, channel_id: str, ts: str) -> str:
+    """One insight per Slack message, however it was captured (shortcut or reaction) and by whom."""
+    return f"message:{team_id}:{channel_id}:{ts}"
+
+
+def reporter_fields(vault: ReporterVault, team_id: str, user_id: str, anonymous: bool) -> dict[str, Any]:
+    """The reporter columns: in clear, or sealed with nothing in clear when anonymous."""
+    return {
+        "reporter_hash": vault.hash(team_id, user_id),
+        "reporter_id": None if anonymous else user_id,
+        "reporter_sealed": vault.seal(team_id, user_id) if anonymous else None,
+        "anonymous": anonymous,
+    }
+
+
+def store(services: Services, draft: InsightDraft) -> tuple[InsightCard, bool]:
+    """Store once; (card, created). Raises CaptureFailed when the database cannot be reached."""
+    limit = services.settings.rate_limit
+    try:
+        with services.sessions.begin() as session:
+            if limit and not insight_exists(session, draft.idempotency_key):
+                if recent_captures(session, draft.team_id, draft.reporter_hash, RATE_WINDOW) >= limit:
+                    raise CaptureRateLimited
+            insight, created = add_insight(session, draft)
+            card = InsightCard.of(insight)
+    except SQLAlchemyError as exc:
+        log.error("storing an insight failed (%s)", type(exc).__name__)
+        raise CaptureFailed from exc
+    if created:
+        log.info("insight %s stored from %s", card.id, draft.source)
+    return card, created
+
+
+def remember_confirmation(
+    services: Services, insight_id: int, where: dict[str, Any], permalink: str | None = None
+) -> None:
+    """Keep where the confirmation is, so the tagging worker can update it."""
+    try:
+        with services.sessions.begin() as session:
+            insight = session.get(Insight, insight_id)
+            if insight is not None:
+                # A DM channel names its member: an anonymous reporter's is kept sealed.
+                insight.confirmation = services.vault.seal_where(where) if insight.anonymous and where else where
+                if permalink:
+                    insight.permalink = permalink
+    except SQLAlchemyError as exc:
+        log.warning("could not remember the confirmation of insight %s (%s)", insight_id, type(exc).__name__)
+
+
+def draft_from(**values: Any) -> InsightDraft:
+    """An InsightDraft with the text trimmed (the form every path stores)."""
+    draft = InsightDraft(**values)
+    return replace(draft, text=draft.text.strip())

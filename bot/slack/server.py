@@ -1,0 +1,107 @@
+"""HTTP mode: Bolt behind its WSGI adapter, served by waitress (a production WSGI server), plus /healthz."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from waitress import create_server
+
+from bot.services import Services
+from bot.slack.installations import INSTALL_PATH, REDIRECT_PATH
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def health(services: Services) -> tuple[int, dict[str, Any]]:
+    """200 when the database answers; the NLP state is reported but does not fail the check."""
+    body: dict[str, Any] = {"nlp": services.tagging.tagger.state}
+    try:
+        with services.sessions() as session:
+            session.execute(text("SELECT 1"))
+        body["database"] = "ok"
+        status = 200
+    except SQLAlchemyError:
+        body["database"] = "unreachable"
+        status = 503
+    body["status"] = "ok" if status == 200 else "degraded"
+    return status, body
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return bytes(environ["wsgi.input"].read(length)) if length > 0 else b""
+
+
+def _signed(verifier: SignatureVerifier, environ: dict[str, Any], body: bytes) -> bool:
+    """Slack's signature, checked before anything reads the body (a malformed timestamp counts as wrong)."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+    if not timestamp or not signature or not timestamp.isdigit():
+        return False
+    try:
+        return bool(verifier.is_valid(body=body, timestamp=timestamp, signature=signature))
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
+def make_wsgi(app: App, services: Services) -> WSGIApp:
+    """POST /slack/events goes to Bolt, and with OAuth GET /slack/install and /slack/oauth_redirect too;
+    GET /healthz answers for load balancers; anything else is 404."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    verifier = SignatureVerifier(services.settings.signing_secret or "")
+    slack_paths = {EVENTS_PATH} | ({INSTALL_PATH, REDIRECT_PATH} if app.oauth_flow is not None else set())
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            status, report = health(services)
+            payload = json.dumps(report).encode()
+            reason = "OK" if status == 200 else "Service Unavailable"
+            start_response(
+                f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+            )
+            return [payload]
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            # Bolt checks the signature too, but only after parsing the body: a malformed unsigned body or
+            # timestamp would get a 500 and a traceback in the logs rather than the 401 it deserves.
+            raw = _body(environ)
+            if not _signed(verifier, environ, raw):
+                payload = b'{"error": "invalid request"}'
+                start_response(
+                    "401 Unauthorized",
+                    [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+                )
+                return [payload]
+            environ["wsgi.input"] = io.BytesIO(raw)
+            environ["CONTENT_LENGTH"] = str(len(raw))
+        if path in slack_paths:
+            return slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+        return [b"Not found"]
+
+    return wsgi
+
+
+def serve(wsgi: WSGIApp, port: int, threads: int, host: str = "0.0.0.0") -> None:
+    """Serve until interrupted."""
+    server = create_server(wsgi, host=host, port=port, threads=threads, ident="pepites")
+    log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
+    server.run()

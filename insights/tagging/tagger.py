@@ -1,0 +1,90 @@
+"""The tagging facade the bot and the CLI call: text in, :class:`~insights.types.Tags` out."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
+from spacy.language import Language
+from spacy.strings import get_string_id
+
+from insights.language import DEFAULT_LANG, detect_plain_language
+from insights.pipeline import LoadedPipelines
+from insights.tagging.keywords import entities, keywords
+from insights.tagging.lemmas import doc_lemmas
+from insights.tagging.model import TaggingModel
+from insights.tagging.orgs import NO_KNOWN_ORGS, find_orgs
+from insights.tagging.signal import decide_signal
+from insights.tagging.training import default_model, load_model
+from insights.text import clean_slack_text
+from insights.types import LANGS, KnownOrgs, Lang, Tags
+
+_STOP = frozenset(FR_STOP_WORDS) | frozenset(EN_STOP_WORDS)
+
+
+class Tagger:
+    """Tags insights with language, kind, customer signal, entities and keywords.
+
+    Safe to share between threads: the classifiers are only read, and each spaCy pipeline is used by
+    one thread at a time (its string store grows as it meets new words).
+    """
+
+    def __init__(
+        self, pipelines: LoadedPipelines, model_dir: Path | None = None, model: TaggingModel | None = None
+    ) -> None:
+        self.pipelines = pipelines
+        self.model_dir = model_dir
+        self._model = model
+        self._model_lock = threading.Lock()
+        self._nlp_locks: dict[Lang, threading.Lock] = {lang: threading.Lock() for lang in LANGS}
+        # The French vectors' vocabulary (which has common English words too) tells names from words.
+        self._vectors = pipelines.fr.vocab.vectors
+
+    @property
+    def model(self) -> TaggingModel:
+        """The model saved in ``model_dir`` if any, else the default one trained on the bundled examples."""
+        with self._model_lock:
+            if self._model is None:
+                loaded = load_model(self.model_dir) if self.model_dir is not None else None
+                self._model = loaded or default_model()
+            return self._model
+
+    def reload_model(self) -> None:
+        """Forget the loaded model so the next call reads ``model_dir`` again (after :func:`retrain`)."""
+        with self._model_lock:
+            self._model = None
+
+    def is_common_word(self, word: str) -> bool:
+        """True for dictionary words (« rupture », "support"), false for names such as « Kelvio »."""
+        # Hashing without Vocab.has_vector, which would add the word to the French string store.
+        return word in _STOP or get_string_id(word) in self._vectors
+
+    def tag(self, text: str, known: KnownOrgs = NO_KNOWN_ORGS) -> Tags:
+        """Tag one insight."""
+        return self.tag_many([text], known)[0]
+
+    def tag_many(self, texts: Sequence[str], known: KnownOrgs = NO_KNOWN_ORGS, batch_size: int = 64) -> list[Tags]:
+        """Tag many insights at once, running each language's pipeline over its texts with ``nlp.pipe``."""
+        cleaned = [clean_slack_text(t) for t in texts]
+        langs: list[Lang] = [detect_plain_language(t) if t else DEFAULT_LANG for t in cleaned]
+        kinds, probabilities = self.model.predict(cleaned)
+        out: list[Tags] = [Tags(lang=lang, kind="other", kind_confidence=0.0) for lang in langs]
+        for lang in LANGS:
+            positions = [i for i, t in enumerate(cleaned) if langs[i] == lang and t]
+            if not positions:
+                continue
+            nlp: Language = self.pipelines.for_lang(lang)
+            with self._nlp_locks[lang]:
+                piped = nlp.pipe((cleaned[i] for i in positions), batch_size=batch_size)
+                # Each document is read as soon as it is made and not kept: holding thousands of Docs
+                # alive slows the whole batch down.
+                for i, doc in zip(positions, piped, strict=True):
+                    orgs = find_orgs(doc, known, self.is_common_word)
+                    signal, subject = decide_signal(probabilities[i], orgs)
+                    kind, confidence = kinds[i]
+                    ents = entities(doc, orgs, self.is_common_word)
+                    out[i] = Tags(lang, kind, confidence, signal, subject, ents, keywords(doc), doc_lemmas(doc))
+        return out

@@ -1,0 +1,174 @@
+"""Insights: capture exactly once, tags, corrections by their reporter, lookups within a workspace.
+
+Repository functions take a session and never commit (the caller owns the unit of work).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from insights.types import KINDS, Kind, Tags
+from models.db import dialect_insert
+from models.schema import Insight, Workspace, utcnow
+from models.search import fold
+from models.workspaces import ensure_workspace
+
+
+@dataclass(frozen=True)
+class InsightDraft:
+    """Everything known about an insight when it is captured, before tagging."""
+
+    team_id: str
+    idempotency_key: str
+    text: str
+    source: str
+    reporter_hash: str
+    reporter_id: str | None = None
+    reporter_sealed: str | None = None
+    anonymous: bool = False
+    author_id: str | None = None
+    channel_id: str | None = None
+    message_ts: str | None = None
+    permalink: str | None = None
+    customer: str | None = None
+    kind: str | None = None  # chosen by the reporter in the modal
+    confirmation: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+
+
+def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
+    """Store a captured insight exactly once; returns (insight, created) — created is False for a repeat."""
+    workspace = ensure_workspace(session, draft.team_id)
+    values = {k: v for k, v in asdict(draft).items() if k not in ("team_id", "kind", "created_at")}
+    values.update(
+        workspace_id=workspace.id,
+        status="open",
+        entities=[],
+        keywords=[],
+        lemmas=[],
+        search_text=fold(draft.text),
+        created_at=draft.created_at or utcnow(),
+        kind=draft.kind,
+        kind_set_by="person" if draft.kind else None,
+        kind_confidence=1.0 if draft.kind else None,
+    )
+    statement = (
+        dialect_insert(session, Insight).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    inserted_id = session.execute(statement.returning(Insight.id)).scalar_one_or_none()
+    key = draft.idempotency_key
+    insight = session.scalars(select(Insight).where(Insight.idempotency_key == key)).one()
+    return insight, inserted_id is not None
+
+
+def insight_exists(session: Session, idempotency_key: str) -> bool:
+    return session.scalar(select(Insight.id).where(Insight.idempotency_key == idempotency_key)) is not None
+
+
+def recent_captures(session: Session, team_id: str, reporter_hash: str, window: timedelta) -> int:
+    """How many insights this person reported in this workspace over the last ``window``."""
+    statement = (
+        select(func.count())
+        .select_from(Insight)
+        .join(Workspace)
+        .where(
+            Workspace.team_id == team_id,
+            Insight.reporter_hash == reporter_hash,
+            Insight.created_at >= utcnow() - window,
+        )
+    )
+    return int(session.scalar(statement) or 0)
+
+
+def get_insight(session: Session, team_id: str, insight_id: int) -> Insight | None:
+    """An insight of this workspace only; another workspace's id gives None."""
+    statement = select(Insight).join(Workspace).where(Workspace.team_id == team_id, Insight.id == insight_id)
+    return session.scalars(statement).one_or_none()
+
+
+def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
+    """Store the tagger's output; a kind chosen by a person is kept, even one chosen while tagging ran.
+
+    Two conditional UPDATEs rather than read-modify-write, so a correction committed between the tagger's
+    read and its write is never overwritten (no lost update, on SQLite and PostgreSQL alike).
+    """
+    session.flush()
+    session.execute(
+        update(Insight)
+        .where(Insight.id == insight.id)
+        .values(
+            language=tags.lang,
+            signal=tags.signal,
+            subject=tags.subject,
+            entities=[{"text": e.text, "label": e.label} for e in tags.entities],
+            keywords=list(tags.keywords),
+            lemmas=list(tags.lemmas),
+            tagged_at=utcnow(),
+        )
+    )
+    session.execute(
+        update(Insight)
+        .where(Insight.id == insight.id, or_(Insight.kind_set_by.is_(None), Insight.kind_set_by != "person"))
+        .values(kind=tags.kind, kind_confidence=tags.kind_confidence, kind_set_by="model")
+    )
+    session.refresh(insight)
+
+
+def untagged_insight_ids(session: Session, limit: int = 500) -> list[int]:
+    """Insights stored but not tagged yet (after a crash or while the model loaded), oldest first."""
+    statement = select(Insight.id).where(Insight.tagged_at.is_(None)).order_by(Insight.id).limit(limit)
+    return list(session.scalars(statement))
+
+
+def reporter_insights(session: Session, team_id: str, reporter_hash: str, limit: int = 10) -> list[Insight]:
+    """A person's latest insights, anonymous ones included (found by the keyed hash, not the id)."""
+    statement = (
+        select(Insight)
+        .join(Workspace)
+        .where(Workspace.team_id == team_id, Insight.reporter_hash == reporter_hash)
+        .order_by(Insight.created_at.desc(), Insight.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def set_kind(session: Session, insight: Insight, kind: str) -> None:
+    """A person corrected the kind: it becomes a labelled example for ``pepites train``."""
+    insight.kind = kind
+    insight.kind_confidence = 1.0
+    insight.kind_set_by = "person"
+
+
+def make_anonymous(session: Session, insight: Insight, sealed: str) -> None:
+    """Forget the reporter's id in clear; only the sealed copy remains, to tell them about changes."""
+    insight.reporter_id = None
+    insight.reporter_sealed = sealed
+    insight.anonymous = True
+
+
+def delete_insight(session: Session, insight: Insight) -> None:
+    """Delete an insight and, with it, its votes and status log."""
+    session.execute(delete(Insight).where(Insight.id == insight.id))
+
+
+def kind_corrections(session: Session) -> list[tuple[str, Kind]]:
+    """(text, kind) pairs whose kind a person set: the labelled examples made in Slack."""
+    statement = select(Insight.text, Insight.kind).where(Insight.kind_set_by == "person", Insight.kind.is_not(None))
+    return [(text, cast(Kind, kind)) for text, kind in session.execute(statement) if kind in KINDS]
+
+
+def known_subjects(session: Session, team_id: str, limit: int = 2000) -> list[str]:
+    """Every customer or competitor seen before in this workspace, to feed the entity ruler."""
+    statement = (
+        select(Insight.subject)
+        .join(Workspace)
+        .where(Workspace.team_id == team_id, Insight.subject.is_not(None))
+        .distinct()
+        .limit(limit)
+    )
+    return [s for s in session.scalars(statement) if s]
