@@ -32,10 +32,10 @@ from bot.workspace_config import WorkspaceConfig
 from insights.pipeline import load_pipelines
 from insights.themes.weekly import cluster_lemmas
 from models.db import make_engine, make_sessions, normalise_url
-from models.digests import store_themes, week_rows
 from models.migrate import upgrade
 from models.schema import Insight, Workspace
 from models.search import fold
+from models.weeks import store_themes, week_rows
 from models.workspaces import ensure_workspace
 
 SIZES = (1_000, 10_000, 100_000)
@@ -114,16 +114,12 @@ def _measure(sessions: sessionmaker[Session], workspace: int, period: DigestPeri
         rows = week_rows(session, workspace, period.start, period.end)
         read = time.perf_counter() - started
     with sessions.begin() as session:
-        found = session.get(Workspace, workspace)
-        assert found is not None
         started = time.perf_counter()
-        weekly = build_weekly(session, found, CONFIG, period, persist=True)
+        weekly = build_weekly(session, workspace, CONFIG, period, persist=True)
         build = time.perf_counter() - started
     tracemalloc.start()
     with sessions.begin() as session:
-        found = session.get(Workspace, workspace)
-        assert found is not None
-        build_weekly(session, found, CONFIG, period, persist=True)
+        build_weekly(session, workspace, CONFIG, period, persist=True)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return {

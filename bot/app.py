@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, conversation, install, reactions, shortcuts, status
+from bot.listeners import actions, commands, conversation, home, install, reactions, shortcuts, status
 from bot.services import Services
 from bot.slack import db_guard
 
-SURFACES = (commands, shortcuts, reactions, actions, status, conversation, install)
+SURFACES = (commands, shortcuts, reactions, actions, status, conversation, home, install)
 
 
 def create_app(services: Services, *, token_verification: bool = True) -> App:
@@ -20,12 +20,12 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
     Listeners run on their own sized pool (size the DB pool to match).
     """
     settings = services.settings
-    oauth_settings = services.installations.oauth_settings(services.sessions, settings.language)
+    oauth_settings = services.workspaces.installations.oauth_settings(services.sessions, settings.language)
     app = App(
         signing_secret=settings.signing_secret or "",
         client=services.client,  # holds the single token, or none: Bolt then gives each request its workspace's
         oauth_settings=oauth_settings,
-        before_authorize=db_guard.make_guard(services),  # events get 503 while the database is away
+        before_authorize=db_guard.make_guard(services.sessions),  # events get 503 while the database is away
         token_verification_enabled=token_verification and oauth_settings is None,
         request_verification_enabled=not settings.socket_mode,
         listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),

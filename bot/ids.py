@@ -3,7 +3,7 @@
 The listeners, the views, ``manifest.yml`` and the tests all use these names.
 """
 
-from typing import Final
+from typing import Any, Final
 
 COMMAND: Final = "/insight"
 SHORTCUT_SAVE: Final = "save_as_insight"
@@ -108,3 +108,11 @@ def insight_id_of_block(block_id: str) -> int | None:
     if prefix != BLOCK_DIGEST_ITEM or not section or not number.isdigit():
         return None
     return int(number)
+
+
+def insight_id_of(action: dict[str, Any]) -> int | None:
+    """The insight a control is about: the button's value, or for the assign select its block id."""
+    value = str(action.get("value") or "")
+    if value.isdigit():
+        return int(value)
+    return insight_id_of_block(str(action.get("block_id") or ""))

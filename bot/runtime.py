@@ -11,21 +11,22 @@ from slack_bolt import App
 from sqlalchemy import Engine
 
 from bot.app import create_app
+from bot.flows.confirmations import update_confirmation
 from bot.jobs.scheduler import TICK_SECONDS, DigestScheduler, utc_now
 from bot.jobs.tagger_process import SubprocessTagger
 from bot.jobs.tagging import BatchTagger, TaggingWorker
-from bot.services import Services
+from bot.services import Capture, Database, Services, Workspaces
 from bot.settings import Settings
-from bot.slack.client import make_web_client, update_confirmation
+from bot.slack.client import make_web_client
 from bot.slack.installations import Installations
 from bot.slack.managers import ManagerDirectory
 from bot.slack.server import WSGIApp, make_wsgi
-from bot.views.cards import InsightCard
 from bot.workspace_config import ConfigCache, WorkspaceConfig
 from insights.types import KnownOrgs
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
 from models.privacy import ReporterVault
+from models.read import InsightCard
 
 log = logging.getLogger(__name__)
 
@@ -76,43 +77,59 @@ def build_runtime(
     owns_tagger = tagger is None
     tagger = tagger or SubprocessTagger(settings.model_dir)
 
-    configs = ConfigCache(sessions, WorkspaceConfig.defaults(settings))
-
-    def notify(card: InsightCard, where: dict[str, object]) -> None:
-        team = str(where.get("team") or "")
-        team_client = services.client_for(team)
-        if team_client is not None:
-            located = services.vault.unseal_where(where) | {"team": team}
-            update_confirmation(team_client, card, configs.get(team).language, located)
-
+    db = Database(sessions, ReporterVault(settings.secret_key or ""))
+    workspaces = Workspaces(
+        configs=ConfigCache(sessions, WorkspaceConfig.defaults(settings)),
+        managers=ManagerDirectory(),
+        installations=Installations(settings, engine, client),
+    )
     tagging = TaggingWorker(
         sessions,
         tagger,
-        notify,
+        _confirmation_updater(db, workspaces),
         KnownOrgs(customers=settings.known_customers, competitors=settings.known_competitors),
     )
     services = Services(
         settings=settings,
-        sessions=sessions,
-        vault=ReporterVault(settings.secret_key or ""),
+        db=db,
+        workspaces=workspaces,
+        capture=Capture(db, settings.rate_limit, tagging),
         tagging=tagging,
         client=client,
-        configs=configs,
-        managers=ManagerDirectory(),
-        installations=Installations(settings, engine, client),
     )
     app = create_app(services, token_verification=token_verification)
     scheduler = (
-        DigestScheduler(sessions, services.client_for, configs.defaults, clock=clock, interval=tick_seconds)
+        DigestScheduler(
+            sessions,
+            workspaces.client_for,
+            workspaces.configs.defaults,
+            clock=clock,
+            interval=tick_seconds,
+            managers=workspaces.managers,
+        )
         if schedule
         else None
     )
+    wsgi = make_wsgi(app, settings.signing_secret or "", sessions, lambda: tagging.tagger.state)
     return Runtime(
         settings=settings,
         engine=engine,
         services=services,
         app=app,
-        wsgi=make_wsgi(app, services),
+        wsgi=wsgi,
         scheduler=scheduler,
         owns_tagger=owns_tagger,
     )
+
+
+def _confirmation_updater(db: Database, workspaces: Workspaces) -> Callable[[InsightCard, dict[str, object]], None]:
+    """What the tagging worker calls once an insight is tagged: replace its reporter's confirmation."""
+
+    def notify(card: InsightCard, where: dict[str, object]) -> None:
+        team = str(where.get("team") or "")
+        team_client = workspaces.client_for(team)
+        if team_client is not None:
+            located = db.vault.unseal_where(where) | {"team": team}
+            update_confirmation(team_client, card, workspaces.lang_of(team), located)
+
+    return notify

@@ -1,9 +1,14 @@
-"""What the listeners need, built once per process and passed in (no globals)."""
+"""The parts a process hands to its listeners and jobs, each to those that use it (no globals).
+
+:class:`Database` is the unit of work and the reporter vault; :class:`Workspaces` answers per-workspace
+questions (settings, managers, whose bot token); :class:`TaggingQueue` takes insights to tag.
+:class:`Services` only holds them together for ``create_app``, which gives each surface what it needs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,22 +21,28 @@ from bot.workspace_config import ConfigCache, WorkspaceConfig
 from models.privacy import ReporterVault
 
 
-def team_of(body: dict[str, Any]) -> str:
-    """The workspace a request comes from, wherever its payload puts it."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("view") or {}).get("team_id")
-    return str(team or "")
+@dataclass(frozen=True)
+class Database:
+    """Units of work (``with db.sessions.begin() as session:``) and the vault that keeps reporters anonymous."""
 
-
-@dataclass
-class Services:
-    settings: Settings
     sessions: sessionmaker[Session]
     vault: ReporterVault
-    tagging: TaggingWorker
-    client: WebClient
+
+
+@dataclass(frozen=True)
+class Workspaces:
+    """Per workspace: its settings, its managers, and the client holding its bot token."""
+
     configs: ConfigCache
     managers: ManagerDirectory
     installations: Installations
+
+    def config(self, team_id: str) -> WorkspaceConfig:
+        """The workspace's settings (``/insight config``), over the environment's defaults."""
+        return self.configs.get(team_id)
+
+    def lang_of(self, team_id: str) -> str:
+        return self.config(team_id).language
 
     def client_for(self, team_id: str) -> WebClient | None:
         """A client holding the workspace's own bot token, for work no request carries (tagging, digests).
@@ -41,9 +52,31 @@ class Services:
         """
         return self.installations.client_for(team_id)
 
-    def config(self, team_id: str) -> WorkspaceConfig:
-        """The workspace's settings (``/insight config``), over the environment's defaults."""
-        return self.configs.get(team_id)
 
-    def lang_of(self, team_id: str) -> str:
-        return self.config(team_id).language
+class TaggingQueue(Protocol):
+    def submit(self, insight_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What storing a captured insight needs: the database, the per-minute limit, the tagging queue."""
+
+    db: Database
+    rate_limit: int
+    tagging: TaggingQueue
+
+
+@dataclass(frozen=True)
+class Services:
+    """One process's parts, for wiring only: each listener and job takes the few it uses."""
+
+    settings: Settings
+    db: Database
+    workspaces: Workspaces
+    capture: Capture
+    tagging: TaggingWorker
+    client: WebClient
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.db.sessions

@@ -13,7 +13,6 @@ drops the cached copy at once, other replicas see it within the same delay.
 from __future__ import annotations
 
 import logging
-import threading
 import time as time_module
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -26,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config_values import PARSERS, ConfigError
 from bot.ids import DEFAULT_CAPTURE_EMOJI, DEFAULT_ESCALATION_EMOJIS
 from bot.settings import Settings
-from models.workspaces import ensure_workspace
+from bot.slack.cache import TTLCache
+from models.workspaces import store_settings, stored_settings
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +116,12 @@ SETTING_NAMES: Final = tuple(PARSERS)
 
 def load_config(session: Session, team_id: str, defaults: WorkspaceConfig) -> WorkspaceConfig:
     """A workspace's configuration: its stored values over the defaults."""
-    workspace = ensure_workspace(session, team_id)
-    return defaults.with_stored(workspace.settings or {})
+    return defaults.with_stored(stored_settings(session, team_id))
 
 
 def save_config(session: Session, team_id: str, config: WorkspaceConfig) -> None:
     """Store a workspace's whole configuration (what ``/insight config`` submitted)."""
-    workspace = ensure_workspace(session, team_id)
-    workspace.settings = config.to_stored()
+    store_settings(session, team_id, config.to_stored())
 
 
 class ConfigCache:
@@ -138,36 +136,28 @@ class ConfigCache:
     ) -> None:
         self._sessions = sessions
         self.defaults = defaults
-        self._ttl = ttl
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._cached: dict[str, tuple[float, WorkspaceConfig]] = {}
+        self._cache: TTLCache[str, WorkspaceConfig] = TTLCache(ttl, clock)
 
     def get(self, team_id: str) -> WorkspaceConfig:
         """The workspace's configuration; the defaults when there is no team (or the database is down)."""
         if not team_id:
             return self.defaults
-        now = self._clock()
-        with self._lock:
-            hit = self._cached.get(team_id)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
-        try:
+
+        def load() -> WorkspaceConfig:
             with self._sessions.begin() as session:
-                config = load_config(session, team_id, self.defaults)
+                return load_config(session, team_id, self.defaults)
+
+        try:
+            return self._cache.get_or_load(team_id, load)
         except Exception:  # noqa: BLE001 - the database down must not stop an ack: answer with what we know
-            log.warning("could not read the settings of a workspace; using %s", "cached" if hit else "defaults")
-            return hit[1] if hit is not None else self.defaults
-        with self._lock:
-            self._cached[team_id] = (now, config)
-        return config
+            known = self._cache.has(team_id)
+            log.warning("could not read the settings of a workspace; using %s", "cached" if known else "defaults")
+            return self._cache.last(team_id, self.defaults)
 
     def save(self, team_id: str, config: WorkspaceConfig) -> None:
         with self._sessions.begin() as session:
             save_config(session, team_id, config)
-        with self._lock:
-            self._cached[team_id] = (self._clock(), config)
+        self._cache.put(team_id, config)
 
     def forget(self, team_id: str) -> None:
-        with self._lock:
-            self._cached.pop(team_id, None)
+        self._cache.forget(team_id)

@@ -5,6 +5,7 @@ Repository functions take a session and never commit (the caller owns the unit o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -66,8 +67,25 @@ def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
     return insight, inserted_id is not None
 
 
-def insight_exists(session: Session, idempotency_key: str) -> bool:
-    return session.scalar(select(Insight.id).where(Insight.idempotency_key == idempotency_key)) is not None
+def insight_id_by_key(session: Session, idempotency_key: str) -> int | None:
+    """The id of the insight stored under this key (a message captured already), or None."""
+    return session.scalar(select(Insight.id).where(Insight.idempotency_key == idempotency_key))
+
+
+def remember_confirmation(
+    session: Session,
+    insight_id: int,
+    where: dict[str, Any],
+    seal: Callable[[dict[str, Any]], dict[str, str]],
+    permalink: str | None = None,
+) -> None:
+    """Keep where the reporter's confirmation is (and the message's permalink), to update it once tagged."""
+    insight = session.get(Insight, insight_id)
+    if insight is not None:
+        # A DM channel names its member: an anonymous reporter's is kept sealed.
+        insight.confirmation = seal(where) if insight.anonymous and where else where
+        if permalink:
+            insight.permalink = permalink
 
 
 def recent_captures(session: Session, team_id: str, reporter_hash: str, window: timedelta) -> int:

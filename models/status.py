@@ -5,11 +5,14 @@ Repository functions take a session and never commit (the caller owns the unit o
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.db import dialect_insert
-from models.schema import Insight, Reply, StatusChange, utcnow
+from models.read import InsightCard, card_of
+from models.schema import Insight, Reply, StatusChange, Workspace, utcnow
 
 
 def add_reply(
@@ -74,3 +77,27 @@ def resolve_insight(
     insight.resolved_at = utcnow()
     insight.value_eur = value_eur
     return True
+
+
+@dataclass(frozen=True)
+class ManagerMessage:
+    """A manager's message relayed to a reporter, with the insight it is about."""
+
+    reply_id: int
+    manager: str | None
+    card: InsightCard
+    reporter_hash: str
+
+
+def message_to_reporter(session: Session, team_id: str, reply_id: int) -> ManagerMessage | None:
+    """The manager's message ``reply_id`` of this workspace and its insight; None when there is none."""
+    row = session.execute(
+        select(Reply, Insight)
+        .join(Insight, Reply.insight_id == Insight.id)
+        .join(Workspace, Insight.workspace_id == Workspace.id)
+        .where(Reply.id == reply_id, Workspace.team_id == team_id, Reply.direction == "to_reporter")
+    ).one_or_none()
+    if row is None:
+        return None
+    reply, insight = row
+    return ManagerMessage(reply.id, reply.by, card_of(insight), insight.reporter_hash)

@@ -5,6 +5,10 @@ Repository functions take a session and never commit (the caller owns the unit o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,3 +24,38 @@ def ensure_workspace(session: Session, team_id: str, name: str | None = None) ->
     if name and workspace.name != name:
         workspace.name = name
     return workspace
+
+
+@dataclass(frozen=True)
+class WorkspaceRow:
+    """A workspace as background work needs it: ids, when it was installed, its stored settings."""
+
+    id: int
+    team_id: str
+    created_at: datetime
+    settings: dict[str, Any]
+
+
+def _row(workspace: Workspace) -> WorkspaceRow:
+    return WorkspaceRow(workspace.id, workspace.team_id, workspace.created_at, dict(workspace.settings or {}))
+
+
+def all_workspaces(session: Session) -> list[WorkspaceRow]:
+    """Every workspace (the scheduler's tick goes through them all)."""
+    return [_row(w) for w in session.scalars(select(Workspace))]
+
+
+def find_workspace(session: Session, team_id: str) -> WorkspaceRow | None:
+    """The workspace of a Slack team, without creating it; None when it never used Pépites."""
+    workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one_or_none()
+    return _row(workspace) if workspace is not None else None
+
+
+def stored_settings(session: Session, team_id: str) -> dict[str, Any]:
+    """What ``/insight config`` saved for the workspace (created on first use)."""
+    return dict(ensure_workspace(session, team_id).settings or {})
+
+
+def store_settings(session: Session, team_id: str, settings: dict[str, Any]) -> None:
+    """Replace the workspace's stored settings."""
+    ensure_workspace(session, team_id).settings = settings

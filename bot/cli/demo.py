@@ -13,10 +13,7 @@ import time
 from importlib import resources
 from typing import Any, TextIO
 
-from sqlalchemy import select
-
 from bot.flows.capture import reporter_fields
-from bot.views.cards import InsightCard
 from bot.views.confirmation import tag_lines
 from insights.pipeline import load_pipelines
 from insights.types import KnownOrgs
@@ -24,7 +21,7 @@ from models.db import make_engine, make_sessions
 from models.insights import InsightDraft, add_insight, save_tags
 from models.migrate import upgrade
 from models.privacy import ReporterVault
-from models.schema import Insight
+from models.read import InsightCard, cards_with_reporters
 
 DEMO_TEAM = "TDEMO0001"
 
@@ -66,9 +63,9 @@ def run_demo(database_url: str, out: TextIO, lang: str = "fr") -> int:
                 save_tags(session, insight, tagger.tag(insight.text, known))
             ids.append(insight.id)
     with sessions.begin() as session:
-        insights = list(session.scalars(select(Insight).where(Insight.id.in_(ids)).order_by(Insight.id)))
-        cards = [InsightCard.of(i) for i in insights]
-        reporters = {i.id: i.reporter_hash for i in insights}
+        found = cards_with_reporters(session, ids)
+    cards = [card for card, _ in found]
+    reporters = {card.id: reporter for card, reporter in found}
     for card in cards:
         who = "anonymous" if card.anonymous else "reported"
         out.write(f"#{card.id} ({who})\n")

@@ -14,9 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import select
-
-from bot.flows.digest import DigestNotPosted, build_weekly, last_days, post_weekly
+from bot.flows.digest import build_weekly, last_days
+from bot.jobs.digest_delivery import DigestNotPosted, post_weekly
 from bot.jobs.scheduler import utc_now
 from bot.settings import Settings, SettingsError
 from bot.slack.client import make_web_client
@@ -24,7 +23,7 @@ from bot.slack.installations import Installations
 from bot.workspace_config import WorkspaceConfig
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
-from models.schema import Workspace
+from models.workspaces import find_workspace
 
 
 def run_digest_command(settings: Settings, team_id: str, *, dry_run: bool, chart: str | None, out: TextIO) -> int:
@@ -42,12 +41,12 @@ def run_digest_command(settings: Settings, team_id: str, *, dry_run: bool, chart
                 print(f"pepites: workspace {team_id!r} has not installed the app", file=sys.stderr)
                 return 1
         with make_sessions(engine).begin() as session:
-            workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one_or_none()
+            workspace = find_workspace(session, team_id)
             if workspace is None:
                 print(f"pepites: no workspace {team_id!r} in this database", file=sys.stderr)
                 return 1
-            config = WorkspaceConfig.defaults(settings).with_stored(workspace.settings or {})
-            weekly = build_weekly(session, workspace, config, last_days(utc_now(), config), persist=False)
+            config = WorkspaceConfig.defaults(settings).with_stored(workspace.settings)
+            weekly = build_weekly(session, workspace.id, config, last_days(utc_now(), config), persist=False)
     finally:
         engine.dispose()
     if dry_run:

@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.ids import MAX_TEXT_LENGTH, SUBCOMMANDS
-from bot.services import Services
-from bot.views.cards import InsightCard
-from models.insights import InsightDraft, add_insight, insight_exists, recent_captures
+from bot.services import Capture, Database
+from models.insights import InsightDraft, add_insight, insight_id_by_key, recent_captures, remember_confirmation
 from models.privacy import ReporterVault
-from models.schema import Insight
+from models.read import InsightCard, card_of
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +64,22 @@ def reporter_fields(vault: ReporterVault, team_id: str, user_id: str, anonymous:
     }
 
 
-def store(services: Services, draft: InsightDraft) -> tuple[InsightCard, bool]:
+def captured_id(db: Database, key: str) -> int | None:
+    """The insight already stored for this idempotency key (a message someone captured), if any."""
+    with db.sessions.begin() as session:
+        return insight_id_by_key(session, key)
+
+
+def store(capture: Capture, draft: InsightDraft) -> tuple[InsightCard, bool]:
     """Store once; (card, created). Raises CaptureFailed when the database cannot be reached."""
-    limit = services.settings.rate_limit
+    limit = capture.rate_limit
     try:
-        with services.sessions.begin() as session:
-            if limit and not insight_exists(session, draft.idempotency_key):
+        with capture.db.sessions.begin() as session:
+            if limit and insight_id_by_key(session, draft.idempotency_key) is None:
                 if recent_captures(session, draft.team_id, draft.reporter_hash, RATE_WINDOW) >= limit:
                     raise CaptureRateLimited
             insight, created = add_insight(session, draft)
-            card = InsightCard.of(insight)
+            card = card_of(insight)
     except SQLAlchemyError as exc:
         log.error("storing an insight failed (%s)", type(exc).__name__)
         raise CaptureFailed from exc
@@ -83,18 +88,11 @@ def store(services: Services, draft: InsightDraft) -> tuple[InsightCard, bool]:
     return card, created
 
 
-def remember_confirmation(
-    services: Services, insight_id: int, where: dict[str, Any], permalink: str | None = None
-) -> None:
+def keep_confirmation(db: Database, insight_id: int, where: dict[str, Any], permalink: str | None = None) -> None:
     """Keep where the confirmation is, so the tagging worker can update it."""
     try:
-        with services.sessions.begin() as session:
-            insight = session.get(Insight, insight_id)
-            if insight is not None:
-                # A DM channel names its member: an anonymous reporter's is kept sealed.
-                insight.confirmation = services.vault.seal_where(where) if insight.anonymous and where else where
-                if permalink:
-                    insight.permalink = permalink
+        with db.sessions.begin() as session:
+            remember_confirmation(session, insight_id, where, db.vault.seal_where, permalink)
     except SQLAlchemyError as exc:
         log.warning("could not remember the confirmation of insight %s (%s)", insight_id, type(exc).__name__)
 

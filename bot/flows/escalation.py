@@ -5,50 +5,60 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import t
-from bot.services import Services
-from bot.slack.client import NO_ANSWER
+from bot.services import Database, Workspaces
+from bot.slack import messenger
 from bot.views.alert import escalation_alert_blocks
-from bot.views.cards import InsightCard
+from bot.views.blocks import as_dicts
 from bot.workspace_config import WorkspaceConfig
 from insights.escalation import reaches_quorum
-from models.schema import Insight
+from models.read import InsightCard, card_by_id
 from models.votes import add_vote, alert_posted, escalate_once, remove_vote, voters
 
 log = logging.getLogger(__name__)
 
 
 def vote_to_escalate(
-    services: Services, client: WebClient, team_id: str, insight_id: int, voter_id: str, kind: str = "escalate"
+    db: Database,
+    workspaces: Workspaces,
+    client: WebClient,
+    team_id: str,
+    insight_id: int,
+    voter_id: str,
+    kind: str = "escalate",
 ) -> bool:
     """Count the vote (an escalation or a "me too"); escalate and alert when it completes the quorum.
 
     True when this vote escalated it. Both kinds count towards the quorum, each person once.
     """
-    config = services.config(team_id)
-    managers = services.managers.managers(client, config)
-    with services.sessions.begin() as session:
+    config = workspaces.config(team_id)
+    managers = workspaces.managers.managers(client, config)
+    with db.sessions.begin() as session:
         add_vote(session, insight_id, voter_id, kind)
     # Counted in a second transaction, after this vote is committed: votes landing at the same time on
     # other threads or replicas each count after their own commit, so the last one sees them all (one
     # transaction for both would let concurrent votes each miss the others).
-    with services.sessions.begin() as session:
+    with db.sessions.begin() as session:
         people = voters(session, insight_id)
         escalated = reaches_quorum(people, managers, config.quorum) and escalate_once(session, insight_id)
-        insight = session.get(Insight, insight_id)
-        card = InsightCard.of(insight) if insight is not None else None
+        card = card_by_id(session, insight_id)
     if escalated and card is not None:
         log.info("insight %s escalated by %d people", insight_id, len(people))
-        alert_managers(services.sessions, client, config, sorted(managers), card, len(people))
+        alert_managers(db.sessions, client, config, sorted(managers), card, len(people))
     return escalated
 
 
-def withdraw_vote(services: Services, insight_id: int, voter_id: str, kind: str = "escalate") -> None:
-    with services.sessions.begin() as session:
+def withdraw_vote(db: Database, insight_id: int, voter_id: str, kind: str = "escalate") -> None:
+    with db.sessions.begin() as session:
         remove_vote(session, insight_id, voter_id, kind)
+
+
+def vote_count(db: Database, insight_id: int) -> int:
+    """Distinct people who escalated the insight or said "me too"."""
+    with db.sessions.begin() as session:
+        return len(voters(session, insight_id))
 
 
 def alert_managers(
@@ -71,19 +81,12 @@ def alert_managers(
 def _post_alert(
     client: WebClient, lang: str, channel: str | None, managers: list[str], card: InsightCard, votes: int
 ) -> bool:
-    blocks = [b.to_dict() for b in escalation_alert_blocks(card, lang, votes)]
+    blocks = as_dicts(escalation_alert_blocks(card, lang, votes))
     text = t(lang, "alert_title", id=card.id, votes=votes)
     targets = [channel] if channel else managers
     if not targets:
         log.warning("insight %s escalated, but no digest channel nor manager to tell", card.id)
         return True
-    delivered = False
-    for target in targets:
-        try:
-            client.chat_postMessage(channel=target, text=text, blocks=blocks)
-            delivered = True
-        except SlackApiError as exc:
-            log.warning("could not alert about insight %s: %s", card.id, exc.response.get("error"))
-        except NO_ANSWER as exc:
-            log.warning("could not alert about insight %s: %s", card.id, type(exc).__name__)
-    return delivered
+    failure = f"could not alert about insight {card.id}"
+    sent = [messenger.post(client, target, text, blocks, failure=failure) for target in targets]
+    return any(sent)

@@ -6,8 +6,8 @@ import logging
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot.slack import messenger
 from models.privacy import ReporterVault
 from models.schema import Insight
 
@@ -30,9 +30,4 @@ def tell_reporter(client: WebClient, user_id: str | None, insight_id: int, text:
     """DM the reporter; False (and a log line naming only the insight) when Slack refused."""
     if not user_id:
         return False
-    try:
-        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-        return True
-    except SlackApiError as exc:
-        log.warning("could not tell the reporter of insight %s: %s", insight_id, exc.response.get("error"))
-        return False
+    return messenger.dm(client, user_id, text, blocks, failure=f"could not tell the reporter of insight {insight_id}")

@@ -23,19 +23,19 @@ from typing import Final
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.flows.digest import DigestNotPosted, DigestPeriod, build_weekly, due_period, post_weekly
+from bot.flows.digest import DigestPeriod, build_weekly, due_period
 from bot.flows.escalation import alert_managers
+from bot.jobs.digest_delivery import DigestNotPosted, post_weekly
 from bot.slack.managers import ManagerDirectory
-from bot.views.cards import InsightCard
 from bot.workspace_config import WorkspaceConfig
 from models.digests import claim_digest, finish_digest
 from models.privacy import purge_older_than
-from models.schema import Insight, Workspace
+from models.read import card_by_id
 from models.votes import claim_unsent_alerts, voters
+from models.workspaces import all_workspaces
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class DigestScheduler:
         *,
         clock: Callable[[], datetime] = utc_now,
         interval: float = TICK_SECONDS,
+        managers: ManagerDirectory | None = None,
     ) -> None:
         self._sessions = sessions
         self._clients = clients
@@ -78,7 +79,7 @@ class DigestScheduler:
         self._clock = clock
         self._interval = interval
         self._scheduler: BackgroundScheduler | None = None
-        self._managers = ManagerDirectory()
+        self._managers = managers or ManagerDirectory()  # the listeners' directory: one cache per process
         self.ticks = 0
         # Digests Slack accepted whose row could not be marked posted (the database went away in between):
         # (run id, message ts, when). Recorded first thing at the next tick, before anything is claimed.
@@ -117,12 +118,11 @@ class DigestScheduler:
         now = self._clock()
         self._record_posted()
         with self._sessions.begin() as session:
-            workspaces = [
-                (w.id, w.team_id, w.created_at, dict(w.settings or {})) for w in session.scalars(select(Workspace))
-            ]
+            workspaces = all_workspaces(session)
         results = []
-        for workspace_id, team_id, created_at, stored in workspaces:
-            config = self._defaults.with_stored(stored)
+        for workspace in workspaces:
+            workspace_id, team_id, created_at = workspace.id, workspace.team_id, workspace.created_at
+            config = self._defaults.with_stored(workspace.settings)
             if config.retention_days:
                 self._purge(workspace_id, now - timedelta(days=config.retention_days))
             self._retry_alerts(workspace_id, team_id, config, now)
@@ -165,10 +165,10 @@ class DigestScheduler:
             managers = sorted(self._managers.managers(client, config))
             for insight_id in claimed:
                 with self._sessions.begin() as session:
-                    insight = session.get(Insight, insight_id)
-                    if insight is None:
+                    card = card_by_id(session, insight_id)
+                    if card is None:
                         continue
-                    card, votes = InsightCard.of(insight), len(voters(session, insight_id))
+                    votes = len(voters(session, insight_id))
                 if alert_managers(self._sessions, client, config, managers, card, votes):
                     sent += 1
         except Exception:  # noqa: BLE001 - retried at the next tick
@@ -208,9 +208,7 @@ class DigestScheduler:
         log.info("digest of workspace %s for the week of %s claimed", workspace_id, period.week.isoformat())
         try:
             with self._sessions.begin() as session:
-                workspace = session.get(Workspace, workspace_id)
-                assert workspace is not None
-                weekly = build_weekly(session, workspace, config, period, persist=True)
+                weekly = build_weekly(session, workspace_id, config, period, persist=True)
             ts = post_weekly(client, config, weekly)
         except DigestNotPosted as exc:
             with self._sessions.begin() as session:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,16 +18,16 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.views.cards import InsightCard
+from bot.slack.cache import TTLCache
 from insights.tagging.duplicates import DuplicateIndex
 from insights.types import KnownOrgs, Tags
-from models.digests import OPEN_STATUSES
-from models.insights import known_subjects, save_tags, untagged_insight_ids
-from models.schema import Insight, Workspace, utcnow
+from models.insights import known_subjects, untagged_insight_ids
+from models.read import InsightCard
+from models.schema import utcnow
+from models.tagging import open_texts_since, store_tags, untagged_texts
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,7 @@ class TaggingWorker:
         # Ids queued and not yet tagged: the minute's sweep finds them untagged too, and must not queue
         # them again (a slow or restarting tagging process would otherwise see the queue grow each minute).
         self._queued: set[int] = set()
-        self._duplicate_indexes: dict[str, tuple[float, DuplicateIndex | None]] = {}
+        self._duplicate_indexes: TTLCache[str, DuplicateIndex | None] = TTLCache(DUPLICATE_INDEX_SECONDS)
 
     def submit(self, insight_id: int) -> None:
         """Queue an insight for tagging (once, however often it is submitted); returns at once."""
@@ -145,12 +144,7 @@ class TaggingWorker:
         """Tag stored insights, save the tags, then update each reporter's confirmation."""
         by_team: dict[str, list[tuple[int, str]]] = defaultdict(list)
         with self._sessions.begin() as session:
-            rows = session.execute(
-                select(Insight.id, Insight.text, Workspace.team_id)
-                .join(Workspace)
-                .where(Insight.id.in_(list(insight_ids)), Insight.tagged_at.is_(None))
-            )
-            for insight_id, text, team_id in rows:
+            for insight_id, text, team_id in untagged_texts(session, insight_ids):
                 by_team[team_id].append((insight_id, text))
             subjects = {team: tuple(known_subjects(session, team)) for team in by_team}
         tagged: dict[int, Tags] = {}
@@ -163,16 +157,14 @@ class TaggingWorker:
         with self._sessions.begin() as session:
             indexes = {team: self._duplicate_index(session, team) for team in by_team}
             for insight_id, tags in tagged.items():
-                insight = session.get(Insight, insight_id)
-                if insight is None:  # deleted while it was being read
+                saved = store_tags(session, insight_id, tags)
+                if saved is None:  # deleted while it was being read
                     continue
-                save_tags(session, insight, tags)
-                team = insight.workspace.team_id
-                where: dict[str, object] = dict(insight.confirmation or {})
+                where: dict[str, object] = dict(saved.confirmation)
                 if where:
-                    where["team"] = team  # the confirmation speaks the workspace's language
-                cards.append((InsightCard.of(insight), where))
-                teams[insight.id] = team
+                    where["team"] = saved.team_id  # the confirmation speaks the workspace's language
+                cards.append((saved.card, where))
+                teams[insight_id] = saved.team_id
         cards = self._with_duplicates(cards, teams, indexes)
         for card, where in cards:
             log.info("insight %s tagged: %s, signal %s", card.id, card.kind, card.signal)
@@ -187,21 +179,12 @@ class TaggingWorker:
         second for 2,000 insights, too much for every batch under load); an insight shared since the last
         build is not offered as a duplicate until the next one.
         """
-        now = time.monotonic()
-        cached = self._duplicate_indexes.get(team_id)
-        if cached is not None and now - cached[0] < DUPLICATE_INDEX_SECONDS:
-            return cached[1]
-        since = utcnow() - DUPLICATE_WINDOW
-        rows = session.execute(
-            select(Insight.id, Insight.text)
-            .join(Workspace)
-            .where(Workspace.team_id == team_id, Insight.status.in_(OPEN_STATUSES), Insight.created_at >= since)
-            .order_by(Insight.id.desc())
-            .limit(DUPLICATE_CANDIDATES)
-        ).all()
-        index = DuplicateIndex([(int(i), str(text)) for i, text in rows]) if rows else None
-        self._duplicate_indexes[team_id] = (now, index)
-        return index
+
+        def build() -> DuplicateIndex | None:
+            rows = open_texts_since(session, team_id, utcnow() - DUPLICATE_WINDOW, DUPLICATE_CANDIDATES)
+            return DuplicateIndex(rows) if rows else None
+
+        return self._duplicate_indexes.get_or_load(team_id, build)
 
     @staticmethod
     def _with_duplicates(

@@ -7,15 +7,16 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import ids
 from bot.flows.capture import CaptureFailed, draft_from, is_unknown_subcommand, reporter_fields, store, text_problem
+from bot.flows.lookups import Unavailable, erase_reporter, my_insights, save_settings, search
 from bot.i18n import t
-from bot.services import Services, team_of
+from bot.services import Capture, Database, Services, Workspaces
+from bot.slack import messenger
+from bot.slack.payloads import team_of
+from bot.views.blocks import as_dicts
 from bot.views.capture_modal import CaptureOrigin, capture_modal
-from bot.views.cards import InsightCard
 from bot.views.config_modal import config_modal, read_submission
 from bot.views.confirmation import confirmation_blocks, confirmation_text
 from bot.views.messages import (
@@ -28,9 +29,7 @@ from bot.views.messages import (
     text_blocks,
 )
 from bot.views.safe import from_slack, safe
-from models.insights import reporter_insights
-from models.privacy import forget_reporter
-from models.search import search_insights, search_words
+from models.search import search_words
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +42,12 @@ SEARCH_WORDS = frozenset({"search", "chercher", "recherche"})
 CONFIG_WORDS = frozenset({"config", "réglages", "reglages", "settings"})
 
 
-def _blocks(blocks: list[Any]) -> list[dict[str, Any]]:
-    return [b.to_dict() for b in blocks]
-
-
-def insight_command_callback(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+def insight_command_callback(
+    capture: Capture, workspaces: Workspaces, ack: Ack, body: dict[str, Any], client: WebClient
+) -> None:
     """Route ``/insight [text]``; every branch acks within Slack's 3 s, NLP happens later."""
     team_id = team_of(body)
-    config = services.config(team_id)
+    config = workspaces.config(team_id)
     lang = config.language
     text = from_slack(body.get("text") or "").strip()
     words = text.split()
@@ -62,33 +59,33 @@ def insight_command_callback(services: Services, ack: Ack, body: dict[str, Any],
         return
     if len(words) == 1 and first in ("help", "aide"):
         args = (lang, config.capture_emoji, config.escalation_emojis[0], config.quorum)
-        ack(response_type="ephemeral", text=help_text(*args), blocks=_blocks(help_blocks(*args)))
+        ack(response_type="ephemeral", text=help_text(*args), blocks=as_dicts(help_blocks(*args)))
         return
     if len(words) == 1 and first in ("mine", "mes"):
-        _answer_mine(services, ack, body, lang)
+        _answer_mine(capture.db, ack, body, lang)
         return
     if first in SEARCH_WORDS:
-        _answer_search(services, ack, team_id, lang, text[len(words[0]) :].strip())
+        _answer_search(capture.db, ack, team_id, lang, text[len(words[0]) :].strip())
         return
     if len(words) == 1 and first in FORGET_WORDS:
-        ack(response_type="ephemeral", text=t(lang, "forget_title"), blocks=_blocks(forget_blocks(lang)))
+        ack(response_type="ephemeral", text=t(lang, "forget_title"), blocks=as_dicts(forget_blocks(lang)))
         return
     if len(words) == 1 and first in CONFIG_WORDS:
-        _open_config(services, ack, body, client, team_id)
+        _open_config(workspaces, ack, body, client, team_id)
         return
     if first in LATER_SUBCOMMANDS or is_unknown_subcommand(text):
         message = t(lang, "unknown_subcommand", word=safe(words[0], 40))
-        ack(response_type="ephemeral", text=message, blocks=_blocks(text_blocks(message)))
+        ack(response_type="ephemeral", text=message, blocks=as_dicts(text_blocks(message)))
         return
     problem = text_problem(text)
     if problem == "too_long":
         message = t(lang, "too_long", length=len(text), limit=ids.MAX_TEXT_LENGTH)
-        ack(response_type="ephemeral", text=message, blocks=_blocks(error_with_text_blocks(message, text)))
+        ack(response_type="ephemeral", text=message, blocks=as_dicts(error_with_text_blocks(message, text)))
         return
-    _capture(services, ack, body, text, lang)
+    _capture(capture, ack, body, text, lang)
 
 
-def _capture(services: Services, ack: Ack, body: dict[str, Any], text: str, lang: str) -> None:
+def _capture(capture: Capture, ack: Ack, body: dict[str, Any], text: str, lang: str) -> None:
     team_id, user_id = body["team_id"], body["user_id"]
     draft = draft_from(
         team_id=team_id,
@@ -97,57 +94,51 @@ def _capture(services: Services, ack: Ack, body: dict[str, Any], text: str, lang
         source="command",
         channel_id=body.get("channel_id"),
         confirmation={"response_url": body.get("response_url")} if body.get("response_url") else {},
-        **reporter_fields(services.vault, team_id, user_id, anonymous=False),
+        **reporter_fields(capture.db.vault, team_id, user_id, anonymous=False),
     )
     try:
-        card, created = store(services, draft)
+        card, created = store(capture, draft)
     except CaptureFailed as exc:
-        message = t(lang, exc.message_key, limit=services.settings.rate_limit)
-        ack(response_type="ephemeral", text=message, blocks=_blocks(error_with_text_blocks(message, text)))
+        message = t(lang, exc.message_key, limit=capture.rate_limit)
+        ack(response_type="ephemeral", text=message, blocks=as_dicts(error_with_text_blocks(message, text)))
         return
     ack(
         response_type="ephemeral",
         text=confirmation_text(card, lang, again=not created),
-        blocks=_blocks(confirmation_blocks(card, lang, again=not created)),
+        blocks=as_dicts(confirmation_blocks(card, lang, again=not created)),
     )
     if created:
-        services.tagging.submit(card.id)
+        capture.tagging.submit(card.id)
 
 
-def _answer_mine(services: Services, ack: Ack, body: dict[str, Any], lang: str) -> None:
-    team_id, user_id = body["team_id"], body["user_id"]
+def _answer_mine(db: Database, ack: Ack, body: dict[str, Any], lang: str) -> None:
     try:
-        with services.sessions.begin() as session:
-            rows = reporter_insights(session, team_id, services.vault.hash(team_id, user_id))
-            cards = [InsightCard.of(row) for row in rows]
-    except SQLAlchemyError:
-        log.exception("listing a reporter's insights failed")
+        cards = my_insights(db, body["team_id"], body["user_id"])
+    except Unavailable:
         ack(response_type="ephemeral", text=t(lang, "store_failed"))
         return
-    ack(response_type="ephemeral", text=t(lang, "mine_title"), blocks=_blocks(mine_blocks(lang, cards)))
+    ack(response_type="ephemeral", text=t(lang, "mine_title"), blocks=as_dicts(mine_blocks(lang, cards)))
 
 
-def _answer_search(services: Services, ack: Ack, team_id: str, lang: str, query: str) -> None:
+def _answer_search(db: Database, ack: Ack, team_id: str, lang: str, query: str) -> None:
     """``/insight search <words>``: this workspace's insights holding every word, accents ignored."""
     if not search_words(query):
         ack(response_type="ephemeral", text=t(lang, "search_usage"))
         return
     try:
-        with services.sessions.begin() as session:
-            cards = [InsightCard.of(row) for row in search_insights(session, team_id, query, limit=SEARCH_LIMIT)]
-    except SQLAlchemyError:
-        log.exception("searching insights failed")
+        cards = search(db, team_id, query, SEARCH_LIMIT)
+    except Unavailable:
         ack(response_type="ephemeral", text=t(lang, "store_failed"))
         return
     blocks = search_blocks(lang, query, cards)
-    ack(response_type="ephemeral", text=t(lang, "search_title", query=safe(query, 100)), blocks=_blocks(blocks))
+    ack(response_type="ephemeral", text=t(lang, "search_title", query=safe(query, 100)), blocks=as_dicts(blocks))
 
 
-def _open_config(services: Services, ack: Ack, body: dict[str, Any], client: WebClient, team_id: str) -> None:
+def _open_config(workspaces: Workspaces, ack: Ack, body: dict[str, Any], client: WebClient, team_id: str) -> None:
     """``/insight config``: the settings form, for the workspace's managers, admins and owners only."""
-    config = services.config(team_id)
+    config = workspaces.config(team_id)
     lang = config.language
-    if not services.managers.may_configure(client, config, team_id, body["user_id"]):
+    if not workspaces.managers.may_configure(client, config, team_id, body["user_id"]):
         ack(response_type="ephemeral", text=t(lang, "config_not_allowed"))
         return
     ack()
@@ -155,14 +146,14 @@ def _open_config(services: Services, ack: Ack, body: dict[str, Any], client: Web
 
 
 def config_submission_callback(
-    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    workspaces: Workspaces, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
     """Save the settings if they are all right; otherwise keep the form open, each error beside its field."""
     team_id = team_of(body)
-    current = services.config(team_id)
+    current = workspaces.config(team_id)
     lang = current.language
     user_id = body["user"]["id"]
-    if not services.managers.may_configure(client, current, team_id, user_id):
+    if not workspaces.managers.may_configure(client, current, team_id, user_id):
         ack(response_action="errors", errors={"digest_channel": t(lang, "config_not_allowed")})
         return
     config, errors = read_submission(view, current, lambda exc: t(lang, "config_invalid", message=exc.message))
@@ -170,45 +161,41 @@ def config_submission_callback(
         ack(response_action="errors", errors=errors)
         return
     try:
-        services.configs.save(team_id, config)
-    except SQLAlchemyError:
-        log.exception("saving a workspace's settings failed")
+        save_settings(workspaces, team_id, config)
+    except Unavailable:
         ack(response_action="errors", errors={"digest_channel": t(lang, "store_failed_modal")})
         return
     ack()
     log.info("workspace settings changed")
-    try:
-        client.chat_postMessage(channel=user_id, text=t(config.language, "config_saved"))
-    except SlackApiError as exc:
-        log.warning("could not confirm the settings change: %s", exc.response.get("error"))
+    messenger.dm(client, user_id, t(config.language, "config_saved"), failure="could not confirm the settings change")
 
 
-def forget_callback(services: Services, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+def forget_callback(db: Database, workspaces: Workspaces, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     """Confirmed: erase every insight the person reported here (anonymous ones too) and their votes."""
     ack()
     team_id, user_id = team_of(body), body["user"]["id"]
-    lang = services.lang_of(team_id)
+    lang = workspaces.lang_of(team_id)
     try:
-        with services.sessions.begin() as session:
-            insights, votes = forget_reporter(session, team_id, services.vault.hash(team_id, user_id), user_id)
-    except SQLAlchemyError:
-        log.exception("erasing a person's insights failed")
+        insights, votes = erase_reporter(db, team_id, user_id)
+    except Unavailable:
         respond(text=t(lang, "store_failed"), response_type="ephemeral", replace_original=False)
         return
     log.info("a person erased %d insight(s) and %d vote(s)", insights, votes)
     message = t(lang, "forget_done", insights=insights, votes=votes)
-    respond(text=message, blocks=_blocks(text_blocks(message)), replace_original=True)
+    respond(text=message, blocks=as_dicts(text_blocks(message)), replace_original=True)
 
 
 def register(app: App, services: Services) -> None:
+    capture, workspaces = services.capture, services.workspaces
+
     def on_insight_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        insight_command_callback(services, ack, body, client)
+        insight_command_callback(capture, workspaces, ack, body, client)
 
     def on_config_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        config_submission_callback(services, ack, body, view, client)
+        config_submission_callback(workspaces, ack, body, view, client)
 
     def on_forget(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        forget_callback(services, ack, body, respond)
+        forget_callback(capture.db, workspaces, ack, body, respond)
 
     app.command(ids.COMMAND)(on_insight_command)
     app.action(ids.ACTION_FORGET)(on_forget)

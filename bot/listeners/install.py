@@ -18,13 +18,14 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    oauth = services.installations.store is not None
+    installations = services.workspaces.installations
+    oauth = installations.store is not None
     revoked = app.default_tokens_revoked_event_listener() if oauth else None
     uninstalled = app.default_app_uninstalled_event_listener() if oauth else None
 
     def on_tokens_revoked(event: dict[str, Any], context: BoltContext, body: dict[str, Any]) -> None:
         team = str(body.get("team_id") or "")
-        services.installations.forget(team)
+        installations.forget(team)
         if revoked is None:
             log.warning("Slack revoked this app's tokens in workspace %s: SLACK_BOT_TOKEN may no longer work", team)
             return
@@ -33,7 +34,7 @@ def register(app: App, services: Services) -> None:
 
     def on_app_uninstalled(context: BoltContext, body: dict[str, Any]) -> None:
         team = str(body.get("team_id") or "")
-        services.installations.forget(team)
+        installations.forget(team)
         if uninstalled is None:
             log.warning("Pépites was uninstalled from workspace %s: SLACK_BOT_TOKEN no longer works", team)
             return

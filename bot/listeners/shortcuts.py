@@ -15,25 +15,25 @@ from bot.flows.capture import (
     CaptureRateLimited,
     draft_from,
     message_key,
-    remember_confirmation,
     reporter_fields,
     store,
     text_problem,
 )
+from bot.flows.confirmations import send_confirmation
 from bot.i18n import t
-from bot.services import Services, team_of
-from bot.slack.client import NO_ANSWER, confirm_by_dm
+from bot.services import Capture, Services, Workspaces
+from bot.slack.client import NO_ANSWER
+from bot.slack.payloads import team_of
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
-from bot.views.cards import InsightCard
 from bot.views.safe import from_slack
 
 log = logging.getLogger(__name__)
 
 
-def save_shortcut_callback(services: Services, ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+def save_shortcut_callback(workspaces: Workspaces, ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
     """Open the capture modal prefilled with the message; a message with no text gets a clear notice."""
     ack()
-    lang = services.lang_of(team_of(shortcut))
+    lang = workspaces.lang_of(team_of(shortcut))
     message = shortcut.get("message") or {}
     text = from_slack(message.get("text") or "").strip()
     if not text:
@@ -53,10 +53,10 @@ def _state(view: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any
 
 
 def capture_submission_callback(
-    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    capture: Capture, workspaces: Workspaces, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
     """Validate and store the modal's insight; errors keep the modal open with the text in it."""
-    lang = services.lang_of(team_of(body))
+    lang = workspaces.lang_of(team_of(body))
     text = (_state(view, ids.BLOCK_TEXT, ids.INPUT_TEXT).get("value") or "").strip()
     problem = text_problem(text)
     if problem:
@@ -88,18 +88,18 @@ def capture_submission_callback(
         channel_id=origin.channel_id,
         message_ts=origin.message_ts if from_message else None,
         author_id=origin.author_id if from_message else None,
-        **reporter_fields(services.vault, team_id, user_id, anonymous),
+        **reporter_fields(capture.db.vault, team_id, user_id, anonymous),
     )
     try:
-        card, created = store(services, draft)
+        card, created = store(capture, draft)
     except CaptureFailed as exc:
         key = "rate_limited_modal" if isinstance(exc, CaptureRateLimited) else "store_failed_modal"
-        ack(response_action="errors", errors={ids.BLOCK_TEXT: t(lang, key, limit=services.settings.rate_limit)})
+        ack(response_action="errors", errors={ids.BLOCK_TEXT: t(lang, key, limit=capture.rate_limit)})
         return
     ack()
     permalink = _permalink(client, origin) if from_message and created else None
     send_confirmation(
-        services, client, team_id, user_id, card, created=created, permalink=permalink, channel_id=origin.channel_id
+        capture, client, lang, user_id, card, created=created, permalink=permalink, channel_id=origin.channel_id
     )
 
 
@@ -114,31 +114,14 @@ def _permalink(client: WebClient, origin: CaptureOrigin) -> str | None:
     return None
 
 
-def send_confirmation(
-    services: Services,
-    client: WebClient,
-    team_id: str,
-    user_id: str,
-    card: InsightCard,
-    *,
-    created: bool,
-    permalink: str | None,
-    channel_id: str | None = None,
-) -> None:
-    """DM the reporter what was stored (updated once tagged; told in ``channel_id`` when the DM fails), then
-    queue the tagging: a Slack fault never stops what follows."""
-    where = confirm_by_dm(client, user_id, channel_id, card, services.lang_of(team_id), again=not created)
-    if created:
-        remember_confirmation(services, card.id, where, permalink)
-        services.tagging.submit(card.id)
-
-
 def register(app: App, services: Services) -> None:
+    capture, workspaces = services.capture, services.workspaces
+
     def on_save_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
-        save_shortcut_callback(services, ack, shortcut, client)
+        save_shortcut_callback(workspaces, ack, shortcut, client)
 
     def on_capture_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        capture_submission_callback(services, ack, body, view, client)
+        capture_submission_callback(capture, workspaces, ack, body, view, client)
 
     app.shortcut(ids.SHORTCUT_SAVE)(on_save_shortcut)
     app.view(ids.VIEW_CAPTURE)(on_capture_submission)

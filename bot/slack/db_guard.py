@@ -32,8 +32,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import Services
-
 log = logging.getLogger(__name__)
 
 RECHECK_SECONDS: Final = 0.5
@@ -119,12 +117,12 @@ class DatabaseGuard(Middleware):
         return BoltResponse(status=UNAVAILABLE, body="database unavailable, retry later")
 
 
-def make_guard(services: Services) -> DatabaseGuard:
+def make_guard(sessions: sessionmaker[Session]) -> DatabaseGuard:
     """The guard of one app, to run right after the signature check and before Bolt looks up the
     workspace's installation (``App(before_authorize=...)``): with several workspaces that lookup reads the
     database too, and Bolt would answer its failure with a 200."""
-    probe = DatabaseProbe(services.sessions)
-    engine = services.sessions.kw.get("bind")
+    probe = DatabaseProbe(sessions)
+    engine = sessions.kw.get("bind")
     if isinstance(engine, Engine):
         probe.watch(engine)
     return DatabaseGuard(probe)

@@ -10,8 +10,6 @@ workspace itself; work that no request carries (tagging updates, digests) asks :
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from datetime import UTC, datetime
 from typing import Final
 
@@ -20,7 +18,6 @@ from slack_bolt.error import BoltError
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -31,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import t
 from bot.ids import BOT_SCOPES
 from bot.settings import Settings
+from bot.slack import messenger
+from bot.slack.cache import TTLCache
 from bot.slack.client import make_web_client
 from models.schema import SLACK_BOTS_TABLE, SLACK_INSTALLATIONS_TABLE, SLACK_OAUTH_STATES_TABLE
 from models.workspaces import ensure_workspace
@@ -96,30 +95,25 @@ class Installations:
         self._settings = settings
         self._base = base_client
         self.store = InstallationStore(settings.client_id, engine) if settings.client_id else None
-        self._lock = threading.Lock()
-        self._clients: dict[str, tuple[float, WebClient | None]] = {}
+        self._clients: TTLCache[str, WebClient | None] = TTLCache(TOKEN_CACHE_SECONDS)
 
     def client_for(self, team_id: str) -> WebClient | None:
         """A client with the workspace's bot token; None when the workspace has not installed the app."""
-        if self.store is None:
+        store = self.store
+        if store is None:
             return self._base
-        now = time.monotonic()
-        with self._lock:
-            cached = self._clients.get(team_id)
-        if cached is not None and now - cached[0] < TOKEN_CACHE_SECONDS:
-            return cached[1]
-        bot = self.store.find_bot(enterprise_id=None, team_id=team_id)
-        client = None
-        if bot is not None and bot.bot_token:
-            client = make_web_client(bot.bot_token, self._base.base_url, timeout=self._base.timeout)
-        with self._lock:
-            self._clients[team_id] = (now, client)
-        return client
+
+        def load() -> WebClient | None:
+            bot = store.find_bot(enterprise_id=None, team_id=team_id)
+            if bot is None or not bot.bot_token:
+                return None
+            return make_web_client(bot.bot_token, self._base.base_url, timeout=self._base.timeout)
+
+        return self._clients.get_or_load(team_id, load)
 
     def forget(self, team_id: str) -> None:
         """Drop a cached client (the app was uninstalled or its tokens revoked)."""
-        with self._lock:
-            self._clients.pop(team_id, None)
+        self._clients.forget(team_id)
 
     def oauth_settings(self, sessions: sessionmaker[Session], language: str) -> OAuthSettings | None:
         """Bolt's OAuth settings in OAuth mode (install and redirect paths, stores, callbacks); else None."""
@@ -163,9 +157,6 @@ def welcome(sessions: sessionmaker[Session], base: WebClient, installation: Inst
     log.info("Pépites installed in workspace %s", team_id)
     if not installation.bot_token or not installation.user_id:
         return
-    try:
-        base.chat_postMessage(
-            token=installation.bot_token, channel=installation.user_id, text=t(language, "installed_welcome")
-        )
-    except SlackApiError as exc:
-        log.warning("could not welcome the installer: %s", exc.response.get("error"))
+    text = t(language, "installed_welcome")
+    failure = "could not welcome the installer"
+    messenger.post(base, installation.user_id, text, failure=failure, token=installation.bot_token)

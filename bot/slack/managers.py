@@ -8,7 +8,6 @@ are kept :data:`CACHE_SECONDS`, so a button click costs at most one call every f
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Final
@@ -16,6 +15,7 @@ from typing import Final
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.cache import TTLCache
 from bot.workspace_config import WorkspaceConfig
 
 log = logging.getLogger(__name__)
@@ -27,11 +27,8 @@ class ManagerDirectory:
     """Answers "is this person a manager here?" and "may they change the settings?"."""
 
     def __init__(self, ttl: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl = ttl
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
-        self._admins: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._groups: TTLCache[str, frozenset[str]] = TTLCache(ttl, clock)
+        self._admins: TTLCache[tuple[str, str], bool] = TTLCache(ttl, clock)
 
     def managers(self, client: WebClient, config: WorkspaceConfig) -> frozenset[str]:
         """Every manager's user id: the configured ones and the members of the manager group."""
@@ -52,34 +49,23 @@ class ManagerDirectory:
         return self.is_manager(client, config, user_id) or self._is_admin(client, team_id, user_id)
 
     def _group_members(self, client: WebClient, group: str) -> frozenset[str]:
-        now = self._clock()
-        with self._lock:
-            hit = self._groups.get(group)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
-        try:
+        def load() -> frozenset[str]:
             response = client.usergroups_users_list(usergroup=group)
-            members = frozenset(str(u) for u in response.get("users") or [])
+            return frozenset(str(u) for u in response.get("users") or [])
+
+        try:
+            return self._groups.get_or_load(group, load)
         except SlackApiError as exc:
             log.warning("could not list the manager group: %s", exc.response.get("error"))
-            return hit[1] if hit is not None else frozenset()
-        with self._lock:
-            self._groups[group] = (now, members)
-        return members
+            return self._groups.last(group, frozenset())
 
     def _is_admin(self, client: WebClient, team_id: str, user_id: str) -> bool:
-        now = self._clock()
-        key = (team_id, user_id)
-        with self._lock:
-            hit = self._admins.get(key)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
-        try:
+        def load() -> bool:
             user = client.users_info(user=user_id).get("user") or {}
+            return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+        try:
+            return self._admins.get_or_load((team_id, user_id), load)
         except SlackApiError as exc:
             log.warning("could not read a user's admin flag: %s", exc.response.get("error"))
             return False
-        admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        with self._lock:
-            self._admins[key] = (now, admin)
-        return admin

@@ -13,9 +13,9 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from waitress import create_server
 
-from bot.services import Services
 from bot.slack.installations import INSTALL_PATH, REDIRECT_PATH
 
 log = logging.getLogger(__name__)
@@ -27,11 +27,11 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-def health(services: Services) -> tuple[int, dict[str, Any]]:
+def health(sessions: sessionmaker[Session], nlp_state: str) -> tuple[int, dict[str, Any]]:
     """200 when the database answers; the NLP state is reported but does not fail the check."""
-    body: dict[str, Any] = {"nlp": services.tagging.tagger.state}
+    body: dict[str, Any] = {"nlp": nlp_state}
     try:
-        with services.sessions() as session:
+        with sessions() as session:
             session.execute(text("SELECT 1"))
         body["database"] = "ok"
         status = 200
@@ -62,17 +62,17 @@ def _signed(verifier: SignatureVerifier, environ: dict[str, Any], body: bytes) -
         return False
 
 
-def make_wsgi(app: App, services: Services) -> WSGIApp:
+def make_wsgi(app: App, signing_secret: str, sessions: sessionmaker[Session], nlp_state: Callable[[], str]) -> WSGIApp:
     """POST /slack/events goes to Bolt, and with OAuth GET /slack/install and /slack/oauth_redirect too;
     GET /healthz answers for load balancers; anything else is 404."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
-    verifier = SignatureVerifier(services.settings.signing_secret or "")
+    verifier = SignatureVerifier(signing_secret)
     slack_paths = {EVENTS_PATH} | ({INSTALL_PATH, REDIRECT_PATH} if app.oauth_flow is not None else set())
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            status, report = health(services)
+            status, report = health(sessions, nlp_state())
             payload = json.dumps(report).encode()
             reason = "OK" if status == 200 else "Service Unavailable"
             start_response(

@@ -15,9 +15,9 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.i18n import t
-from bot.views.cards import InsightCard
 from bot.views.digest import link
 from bot.views.safe import quote, safe
+from models.read import InsightCard
 
 
 def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_by: str | None = None) -> list[Block]:

@@ -17,9 +17,9 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.i18n import t
-from bot.views.cards import InsightCard
 from bot.views.safe import quote, safe, truncate
 from insights.types import KINDS
+from models.read import InsightCard
 
 
 def kind_option(lang: str, insight_id: int, kind: str) -> Option:

@@ -27,9 +27,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.i18n import t
-from bot.views.cards import InsightCard
 from bot.views.digest import day, euros, excerpt, item_controls, known, link, number
 from bot.views.safe import ELLIPSIS, from_slack, quote, safe, truncate
+from models.home import HomeEscalation, HomeTheme
+from models.read import InsightCard
 
 MAX_BLOCKS: Final = 100
 SECTION_LIMIT: Final = 3000
@@ -50,23 +51,6 @@ _CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{2,30}")
 _USER_ID: Final = re.compile(r"[UW][A-Z0-9]{2,30}")
 # Exactly what channel_mention / user_mention build: no label, no broadcast, no subteam, no link.
 _MENTION: Final = re.compile(r"<#[CG][A-Z0-9]{2,30}>|<@[UW][A-Z0-9]{2,30}>")
-
-
-@dataclass(frozen=True)
-class HomeTheme:
-    """One theme of this week; ``trend`` is new, growing, stable, fading or recurring."""
-
-    label: str
-    size: int
-    reporters: int
-    trend: str
-
-
-@dataclass(frozen=True)
-class HomeEscalation:
-    card: InsightCard
-    votes: int
-    age_days: int
 
 
 @dataclass(frozen=True)

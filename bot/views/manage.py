@@ -21,8 +21,8 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.i18n import t
-from bot.views.cards import InsightCard
 from bot.views.safe import quote, safe
+from models.read import InsightCard
 
 INPUT: Final = "value"
 NOTE_LIMIT: Final = 2000

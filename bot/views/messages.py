@@ -17,8 +17,8 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.i18n import t
-from bot.views.cards import InsightCard
 from bot.views.safe import quote, safe, truncate
+from models.read import InsightCard
 
 
 def text_blocks(message: str) -> list[Block]:

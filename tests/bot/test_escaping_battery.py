@@ -38,7 +38,6 @@ from bot import ids
 from bot.i18n import MESSAGES, t
 from bot.views.alert import escalation_alert_blocks, status_note_blocks, status_note_text
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
-from bot.views.cards import InsightCard
 from bot.views.confirmation import confirmation_blocks, confirmation_text
 from bot.views.digest import digest_blocks, digest_text, signals_blocks, signals_text
 from bot.views.messages import error_with_text_blocks, help_blocks, help_text, mine_blocks, search_blocks
@@ -46,6 +45,7 @@ from bot.views.safe import from_slack, quote, safe, truncate
 from insights.digest.build import DigestInsight, build_digest
 from insights.themes.trends import TRENDS, ThemeTrend
 from insights.types import KINDS, SIGNALS
+from models.read import InsightCard
 from models.schema import STATUSES
 from tests.support.digests import END, START, big_week, insight, theme
 

@@ -9,10 +9,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
-from bot.views.cards import InsightCard
 from bot.views.confirmation import confirmation_blocks
 from bot.views.messages import error_with_text_blocks, help_blocks, mine_blocks
 from bot.views.safe import from_slack, quote, safe, truncate
+from models.read import InsightCard
 
 HOSTILE = [
     "<!channel> le VPN est tombé",

@@ -13,16 +13,15 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.i18n import MESSAGES
-from bot.views.cards import InsightCard
 from bot.views.home import (
     MAX_BLOCKS,
-    HomeEscalation,
-    HomeTheme,
     ManagerHome,
     channel_mention,
     home_view,
     user_mention,
 )
+from models.home import HomeEscalation, HomeTheme
+from models.read import InsightCard
 
 HOSTILE = "<!channel> <@U1ABC> <https://evil.example|looks safe> <!here> <!everyone> & <!subteam^S1ABC>"
 # Settings values keep exact-id mentions (what channel_mention/user_mention build), so their hostile text

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from bot.views.cards import InsightCard
 from bot.views.manage import (
     ModalContext,
     parse_euros,
@@ -15,6 +14,7 @@ from bot.views.manage import (
     reply_modal,
     resolve_modal,
 )
+from models.read import InsightCard
 
 CARD = InsightCard(id=42, text="Le VPN <!channel> coupe encore.", status="open", anonymous=True)
 

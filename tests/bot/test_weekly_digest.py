@@ -22,7 +22,7 @@ PERIOD = due_period(NOW, CONFIG)
 def _build(sessions: sessionmaker[Session], period: DigestPeriod = PERIOD, persist: bool = True) -> WeeklyDigest:
     with sessions.begin() as session:
         workspace = session.scalars(select(Workspace).where(Workspace.team_id == "T1")).one()
-        return build_weekly(session, workspace, CONFIG, period, persist=persist)
+        return build_weekly(session, workspace.id, CONFIG, period, persist=persist)
 
 
 def test_a_week_from_the_database(sessions: sessionmaker[Session]) -> None:

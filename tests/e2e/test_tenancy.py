@@ -52,7 +52,7 @@ def test_two_workspaces_never_see_each_other(pepites: Pepites) -> None:
             workspace = session.scalars(select(Workspace).where(Workspace.team_id == team)).one()
             now = datetime.now(UTC) + timedelta(minutes=1)
             weekly = build_weekly(
-                session, workspace, WorkspaceConfig(), last_days(now, WorkspaceConfig()), persist=False
+                session, workspace.id, WorkspaceConfig(), last_days(now, WorkspaceConfig()), persist=False
             )
         assert weekly.digest.total.count == 1 and SECRETS[other] not in json.dumps(weekly.blocks, ensure_ascii=False)
     # A click in T2 naming T1's insight id finds nothing and changes nothing.

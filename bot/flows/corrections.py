@@ -1,0 +1,59 @@
+"""A reporter corrects their own insight: its kind, going anonymous, deleting it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from bot.services import Database
+from models.insights import delete_insight, get_insight, make_anonymous, set_kind
+from models.read import InsightCard, card_of
+from models.schema import Insight
+
+# Why a correction was refused: there is no such insight here, or someone else reported it.
+Refusal = Literal["not_found", "not_yours"]
+
+
+def own_insight(
+    session: Session, db: Database, team_id: str, user_id: str, insight_id: int | None
+) -> Insight | Refusal:
+    """The insight if ``user_id`` reported it, else why not."""
+    insight = get_insight(session, team_id, insight_id) if insight_id is not None else None
+    if insight is None:
+        return "not_found"
+    if insight.reporter_hash != db.vault.hash(team_id, user_id):
+        return "not_yours"
+    return insight
+
+
+def change_kind(db: Database, team_id: str, user_id: str, insight_id: int | None, kind: str) -> InsightCard | Refusal:
+    """The reporter corrected the kind: stored as set by a person, a label for ``pepites train``."""
+    with db.sessions.begin() as session:
+        own = own_insight(session, db, team_id, user_id, insight_id)
+        if isinstance(own, str):
+            return own
+        set_kind(session, own, kind)
+        return card_of(own)
+
+
+def go_anonymous(db: Database, team_id: str, user_id: str, insight_id: int | None) -> InsightCard | Refusal:
+    """Forget the reporter's id in clear; only a sealed copy stays (its confirmation's location too)."""
+    with db.sessions.begin() as session:
+        own = own_insight(session, db, team_id, user_id, insight_id)
+        if isinstance(own, str):
+            return own
+        make_anonymous(session, own, db.vault.seal(team_id, user_id))
+        if own.confirmation and "sealed" not in own.confirmation:
+            own.confirmation = db.vault.seal_where(own.confirmation)
+        return card_of(own)
+
+
+def delete_own(db: Database, team_id: str, user_id: str, insight_id: int | None) -> Refusal | None:
+    """Delete the reporter's insight with its votes and log; None when done."""
+    with db.sessions.begin() as session:
+        own = own_insight(session, db, team_id, user_id, insight_id)
+        if isinstance(own, str):
+            return own
+        delete_insight(session, own)
+        return None
