@@ -1,5 +1,9 @@
 """End-to-end fixtures: the real app over real HTTP (waitress + Bolt's WSGI adapter), a fake Web API, a real
-database, and the real spaCy pipelines (loaded once per test session)."""
+database, and the real spaCy pipelines (loaded once per test session).
+
+Every test under this directory is marked ``e2e`` (by tests/conftest.py): the README's ``.venv/bin/pytest``
+leaves them to CI (``.ci/run`` runs ``pytest -m e2e``).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ def shared_tagger() -> Iterator[SubprocessTagger]:
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
+    """The local fake Web API, serving over HTTP for the test; the app's client and response URLs point at it."""
     with FakeSlack() as fake:
         yield fake
 
@@ -69,7 +74,7 @@ def start_pepites(
     )
     runtime.start()
     server = BackgroundWSGIServer(runtime.wsgi, threads=8).start()
-    return Pepites(runtime, server, SlackSender(server.events_url, SIGNING_SECRET), fake)
+    return Pepites(runtime, server, SlackSender(server.events_url, SIGNING_SECRET, response_root=fake.root_url), fake)
 
 
 @pytest.fixture

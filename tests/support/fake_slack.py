@@ -96,11 +96,20 @@ class FakeSlack:
         self._state = _State()
         self._ts = count(1)
         self._ids = count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
+        # Bound on first use (``port``, ``start``): a FakeSlack used only through ``answer`` (the mocked
+        # WebClient of the middle tier) opens no socket.
+        self._http: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
+
+    @property
+    def _server(self) -> ThreadingHTTPServer:
+        """The HTTP server, bound to a free port on first use."""
+        if self._http is None:
+            self._http = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+            self._http.daemon_threads = True
+        return self._http
 
     @property
     def port(self) -> int:
@@ -132,7 +141,9 @@ class FakeSlack:
             self._server.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
-        self._server.server_close()
+        if self._http is not None:
+            self._http.server_close()
+            self._http = None
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -147,6 +158,10 @@ class FakeSlack:
     def response_url(self, name: str) -> str:
         """A response URL served here; POSTs to it are recorded as method "response_url" with ``name``."""
         return f"{self.root_url}/response/{name}"
+
+    def responses(self, name: str | None = None) -> list[dict[str, Any]]:
+        """The bodies POSTed to response URLs served here (only those of ``name`` if given), oldest first."""
+        return [c.params for c in self.calls("response_url") if name is None or c.params.get("name") == name]
 
     def grant_install(
         self, code: str, team_id: str, *, installer: str = "UINSTALLER", team_name: str | None = None

@@ -23,6 +23,10 @@ BOT_USER_ID = "UBOT"
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
+# Where a request built without a response_url (or a ``response_root``) says to answer: Slack's host, unreachable
+# from tests. ``SlackSender(..., response_root=fake.root_url)`` replaces it with a path the local fake serves.
+PLACEHOLDER_RESPONSE_ROOT = "https://hooks.slack.com"
+
 _serial = itertools.count(1)
 
 
@@ -59,6 +63,15 @@ def signed_headers(signing_secret: str, body: bytes, *, timestamp: int | None = 
     return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": signature}
 
 
+def default_response_url(kind: str, team_id: str, response_root: str | None = None) -> str:
+    """A fresh response URL: ``<root>/response/<kind>-<team>-<n>`` on a fake Web API, else a hooks.slack.com
+    placeholder."""
+    n = next(_serial)
+    if response_root:
+        return f"{response_root.rstrip('/')}/response/{kind}-{team_id}-{n}"
+    return f"{PLACEHOLDER_RESPONSE_ROOT}/{kind}/{team_id}/{n}/placeholder"
+
+
 def _user(user_id: str, team_id: str) -> dict[str, str]:
     name = f"user_{user_id.lower()}"
     return {"id": user_id, "username": name, "name": name, "team_id": team_id}
@@ -78,9 +91,13 @@ def command_form(
     trigger_id: str | None = None,
     response_url: str | None = None,
     user_name: str | None = None,
+    response_root: str | None = None,
     **extra: str,
 ) -> dict[str, str]:
-    """The form fields of a slash command invocation, in the order Slack sends them."""
+    """The form fields of a slash command invocation, in the order Slack sends them.
+
+    Without ``response_url`` the command gets a fresh one under ``response_root`` (a FakeSlack's ``root_url``).
+    """
     form = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
@@ -93,7 +110,7 @@ def command_form(
         "text": text,
         "api_app_id": API_APP_ID,
         "is_enterprise_install": "false",
-        "response_url": response_url or f"https://hooks.slack.com/commands/{team_id}/{next(_serial)}/placeholder",
+        "response_url": response_url or default_response_url("commands", team_id, response_root),
         "trigger_id": trigger_id or new_trigger_id(),
     }
     form.update(extra)
@@ -267,8 +284,12 @@ def message_shortcut_payload(
     team_id: str = "T1",
     trigger_id: str | None = None,
     response_url: str | None = None,
+    response_root: str | None = None,
 ) -> dict[str, Any]:
-    """A ``message_action`` payload: the user chose a message shortcut on ``message``."""
+    """A ``message_action`` payload: the user chose a message shortcut on ``message``.
+
+    Without ``response_url`` it gets a fresh one under ``response_root`` (a FakeSlack's ``root_url``).
+    """
     return {
         "type": "message_action",
         "token": VERIFICATION_TOKEN,
@@ -280,7 +301,7 @@ def message_shortcut_payload(
         "enterprise": None,
         "callback_id": callback_id,
         "trigger_id": trigger_id or new_trigger_id(),
-        "response_url": response_url or f"https://hooks.slack.com/app/{team_id}/{next(_serial)}/placeholder",
+        "response_url": response_url or default_response_url("app", team_id, response_root),
         "message_ts": message.get("ts"),
         "message": message,
     }
@@ -339,16 +360,28 @@ def event_envelope(
     }
 
 
-class SlackSender:
-    """Sends signed Slack requests over real HTTP to an app's events URL (http://127.0.0.1:<port>/slack/events)."""
+def _team_of(payload: dict[str, Any]) -> str:
+    team = payload.get("team")
+    return str(team.get("id", "T1")) if isinstance(team, dict) else "T1"
 
-    def __init__(self, url: str, signing_secret: str, *, timeout: float = 10.0) -> None:
+
+class SlackSender:
+    """Sends signed Slack requests over real HTTP to an app's events URL (http://127.0.0.1:<port>/slack/events).
+
+    With ``response_root`` (a FakeSlack's ``root_url``), commands and payloads that carry a placeholder response
+    URL get one the fake serves and records, so the app's answers are seen and never wait on hooks.slack.com.
+    """
+
+    def __init__(
+        self, url: str, signing_secret: str, *, timeout: float = 10.0, response_root: str | None = None
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"expected an http:// URL, got {url!r}")
         self.url = url
         self.signing_secret = signing_secret
         self.timeout = timeout
+        self.response_root = response_root
         self._host = parts.hostname
         self._port = parts.port or 80
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -405,12 +438,17 @@ class SlackSender:
             trigger_id=trigger_id,
             response_url=response_url,
             user_name=user_name,
+            response_root=self.response_root,
             **extra,
         )
         return self.post(encode_form(form), FORM)
 
     def interactive(self, payload: dict[str, Any]) -> Response:
         """Send an interaction payload (block_actions, view_submission, message_action…) as ``payload=<json>``."""
+        url = payload.get("response_url")
+        if self.response_root and isinstance(url, str) and url.startswith(PLACEHOLDER_RESPONSE_ROOT):
+            kind = url[len(PLACEHOLDER_RESPONSE_ROOT) :].strip("/").split("/")[0] or "app"
+            payload = {**payload, "response_url": default_response_url(kind, _team_of(payload), self.response_root)}
         return self.post(encode_form({"payload": json.dumps(payload)}), FORM)
 
     def event(
