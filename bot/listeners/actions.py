@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -76,16 +77,6 @@ def _show(lang: str, respond: Respond, outcome: InsightCard | str) -> None:
 
 def register(app: App, services: Services) -> None:
     db, workspaces = services.db, services.workspaces
-
-    def on_change_kind(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        change_kind_callback(db, workspaces, ack, body, action, respond)
-
-    def on_make_anonymous(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        make_anonymous_callback(db, workspaces, ack, body, action, respond)
-
-    def on_delete(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        delete_callback(db, workspaces, ack, body, action, respond)
-
-    app.action(ids.ACTION_CHANGE_KIND)(on_change_kind)
-    app.action(ids.ACTION_MAKE_ANONYMOUS)(on_make_anonymous)
-    app.action(ids.ACTION_DELETE)(on_delete)
+    app.action(ids.ACTION_CHANGE_KIND)(partial(change_kind_callback, db, workspaces))
+    app.action(ids.ACTION_MAKE_ANONYMOUS)(partial(make_anonymous_callback, db, workspaces))
+    app.action(ids.ACTION_DELETE)(partial(delete_callback, db, workspaces))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -187,16 +188,6 @@ def forget_callback(db: Database, workspaces: Workspaces, ack: Ack, body: dict[s
 
 def register(app: App, services: Services) -> None:
     capture, workspaces = services.capture, services.workspaces
-
-    def on_insight_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        insight_command_callback(capture, workspaces, ack, body, client)
-
-    def on_config_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        config_submission_callback(workspaces, ack, body, view, client)
-
-    def on_forget(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        forget_callback(capture.db, workspaces, ack, body, respond)
-
-    app.command(ids.COMMAND)(on_insight_command)
-    app.action(ids.ACTION_FORGET)(on_forget)
-    app.view(ids.VIEW_CONFIG)(on_config_submission)
+    app.command(ids.COMMAND)(partial(insight_command_callback, capture, workspaces))
+    app.action(ids.ACTION_FORGET)(partial(forget_callback, capture.db, workspaces))
+    app.view(ids.VIEW_CONFIG)(partial(config_submission_callback, workspaces))

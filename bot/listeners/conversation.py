@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -170,28 +171,9 @@ def merge_callback(
 
 def register(app: App, services: Services) -> None:
     db, workspaces = services.db, services.workspaces
-
-    def on_reply(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        reply_button_callback(db, workspaces, ack, body, action, respond, client)
-
-    def on_reply_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        reply_submission_callback(db, workspaces, ack, body, view, client)
-
-    def on_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        answer_button_callback(db, workspaces, ack, body, action, respond, client)
-
-    def on_answer_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        answer_submission_callback(db, workspaces, ack, body, view, client)
-
-    def on_me_too(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        me_too_callback(db, workspaces, ack, body, action, respond, client)
-
-    def on_merge(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        merge_callback(db, workspaces, ack, body, action, respond, client)
-
-    app.action(ids.ACTION_REPLY)(on_reply)
-    app.view(ids.VIEW_REPLY)(on_reply_submission)
-    app.action(ids.ACTION_ANSWER)(on_answer)
-    app.view(ids.VIEW_ANSWER)(on_answer_submission)
-    app.action(ids.ACTION_ME_TOO)(on_me_too)
-    app.action(ids.ACTION_MERGE)(on_merge)
+    app.action(ids.ACTION_REPLY)(partial(reply_button_callback, db, workspaces))
+    app.view(ids.VIEW_REPLY)(partial(reply_submission_callback, db, workspaces))
+    app.action(ids.ACTION_ANSWER)(partial(answer_button_callback, db, workspaces))
+    app.view(ids.VIEW_ANSWER)(partial(answer_submission_callback, db, workspaces))
+    app.action(ids.ACTION_ME_TOO)(partial(me_too_callback, db, workspaces))
+    app.action(ids.ACTION_MERGE)(partial(merge_callback, db, workspaces))

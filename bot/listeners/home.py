@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -22,8 +23,4 @@ def home_opened_callback(
 
 def register(app: App, services: Services) -> None:
     db, workspaces = services.db, services.workspaces
-
-    def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        home_opened_callback(db, workspaces, event, body, client)
-
-    app.event("app_home_opened")(on_home_opened)
+    app.event("app_home_opened")(partial(home_opened_callback, db, workspaces))

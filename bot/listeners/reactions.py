@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -133,12 +134,5 @@ def _tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
 
 def register(app: App, services: Services) -> None:
     capture, workspaces = services.capture, services.workspaces
-
-    def on_reaction_added(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        reaction_added_callback(capture, workspaces, event, body, client, context)
-
-    def on_reaction_removed(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        reaction_removed_callback(capture.db, workspaces, event, body, context)
-
-    app.event("reaction_added")(on_reaction_added)
-    app.event("reaction_removed")(on_reaction_removed)
+    app.event("reaction_added")(partial(reaction_added_callback, capture, workspaces))
+    app.event("reaction_removed")(partial(reaction_removed_callback, capture.db, workspaces))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -116,12 +117,5 @@ def _permalink(client: WebClient, origin: CaptureOrigin) -> str | None:
 
 def register(app: App, services: Services) -> None:
     capture, workspaces = services.capture, services.workspaces
-
-    def on_save_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
-        save_shortcut_callback(workspaces, ack, shortcut, client)
-
-    def on_capture_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        capture_submission_callback(capture, workspaces, ack, body, view, client)
-
-    app.shortcut(ids.SHORTCUT_SAVE)(on_save_shortcut)
-    app.view(ids.VIEW_CAPTURE)(on_capture_submission)
+    app.shortcut(ids.SHORTCUT_SAVE)(partial(save_shortcut_callback, workspaces))
+    app.view(ids.VIEW_CAPTURE)(partial(capture_submission_callback, capture, workspaces))

@@ -3,6 +3,7 @@ note and a € value), dismiss. The change itself is :mod:`bot.flows.close_loop`
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -24,10 +25,10 @@ from bot.i18n import t
 from bot.services import Database, Services, Workspaces
 from bot.slack import messenger
 from bot.slack.messenger import answer
-from bot.slack.payloads import team_of
+from bot.slack.payloads import form_of, team_of
 from bot.views.alert import status_note_blocks
 from bot.views.blocks import as_dicts
-from bot.views.manage import ModalContext, parse_euros, resolve_modal, submitted_text
+from bot.views.manage import ModalContext, parse_euros, resolve_modal
 
 
 def _from_alert(action: dict[str, Any]) -> bool:
@@ -132,44 +133,30 @@ def resolve_submission_callback(
     db: Database, workspaces: Workspaces, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
     """Resolve with the note and the value typed; a value that is not a number keeps the form open."""
-    team_id, user_id = team_of(body), body["user"]["id"]
-    lang = workspaces.lang_of(team_id)
-    context = ModalContext.loads(str(view.get("private_metadata") or ""))
+    form = form_of(body, view)
+    lang = workspaces.lang_of(form.team_id)
     try:
-        value = parse_euros(submitted_text(view, ids.BLOCK_VALUE))
+        value = parse_euros(form.text(view, ids.BLOCK_VALUE))
     except ValueError:
         ack(response_action="errors", errors={ids.BLOCK_VALUE: t(lang, "resolve_value_wrong")})
         return
-    if context is None or not workspaces.managers.may_act(client, workspaces.config(team_id), user_id):
+    if form.context is None or not workspaces.managers.may_act(client, workspaces.config(form.team_id), form.user_id):
         ack(response_action="errors", errors={ids.BLOCK_NOTE: t(lang, "not_manager")})
         return
-    note = submitted_text(view, ids.BLOCK_NOTE) or None
+    note = form.text(view, ids.BLOCK_NOTE) or None
     ack()
-    outcome = resolve(db, team_id, context.insight_id, user_id, note, value)
+    outcome = resolve(db, form.team_id, form.context.insight_id, form.user_id, note, value)
     if isinstance(outcome, tuple):
-        after_change(db, client, lang, user_id, outcome, note=note, alert_url=context.response_url)
+        after_change(db, client, lang, form.user_id, outcome, note=note, alert_url=form.context.response_url)
     else:
         text = t(lang, "not_found" if outcome is None else "nothing_changed")
-        messenger.dm(client, user_id, text, failure="could not DM a manager")
+        messenger.dm(client, form.user_id, text, failure="could not DM a manager")
 
 
 def register(app: App, services: Services) -> None:
     db, workspaces = services.db, services.workspaces
-
-    def on_status(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        status_action_callback(db, workspaces, ack, body, action, respond, client)
-
-    def on_assign(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        assign_callback(db, workspaces, ack, body, action, respond, client)
-
-    def on_resolve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        resolve_button_callback(db, workspaces, ack, body, action, respond, client)
-
-    def on_resolve_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        resolve_submission_callback(db, workspaces, ack, body, view, client)
-
     for action_id in ids.STATUS_ACTIONS:
-        app.action(action_id)(on_status)
-    app.action(ids.ACTION_ASSIGN)(on_assign)
-    app.action(ids.ACTION_RESOLVE)(on_resolve)
-    app.view(ids.VIEW_RESOLVE)(on_resolve_submission)
+        app.action(action_id)(partial(status_action_callback, db, workspaces))
+    app.action(ids.ACTION_ASSIGN)(partial(assign_callback, db, workspaces))
+    app.action(ids.ACTION_RESOLVE)(partial(resolve_button_callback, db, workspaces))
+    app.view(ids.VIEW_RESOLVE)(partial(resolve_submission_callback, db, workspaces))
