@@ -42,6 +42,7 @@ class Workspaces:
         return self.configs.get(team_id)
 
     def lang_of(self, team_id: str) -> str:
+        """The language the bot speaks in this workspace."""
         return self.config(team_id).language
 
     def client_for(self, team_id: str) -> WebClient | None:
@@ -54,6 +55,8 @@ class Workspaces:
 
 
 class TaggingQueue(Protocol):
+    """Takes a stored insight to tag after the ack (:class:`bot.jobs.tagging.TaggingWorker`)."""
+
     def submit(self, insight_id: int) -> None: ...
 
 
@@ -79,4 +82,5 @@ class Services:
 
     @property
     def sessions(self) -> sessionmaker[Session]:
+        """The database's units of work (the App's OAuth stores and the tests use them)."""
         return self.db.sessions

@@ -51,6 +51,7 @@ def vote_to_escalate(
 
 
 def withdraw_vote(db: Database, insight_id: int, voter_id: str, kind: str = "escalate") -> None:
+    """Take a vote back (the reaction was removed); an escalation already sent stays sent."""
     with db.sessions.begin() as session:
         remove_vote(session, insight_id, voter_id, kind)
 

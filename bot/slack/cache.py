@@ -40,13 +40,16 @@ class TTLCache(Generic[K, V]):
         return entry[1] if entry is not None else default
 
     def has(self, key: K) -> bool:
+        """Whether a value was ever kept for ``key`` (fresh or not)."""
         with self._lock:
             return key in self._entries
 
     def put(self, key: K, value: V) -> None:
+        """Keep ``value`` as fresh from now (a value this process just wrote)."""
         with self._lock:
             self._entries[key] = (self._clock(), value)
 
     def forget(self, key: K) -> None:
+        """Drop ``key``: the next read loads it again."""
         with self._lock:
             self._entries.pop(key, None)
