@@ -110,10 +110,11 @@ def test_web_client_faults_raise_like_the_real_client(web_client: Mock, slack_st
 def test_default_response_urls_point_at_the_fake_when_given_its_root() -> None:
     with FakeSlack() as fake:
         url = command_form("x", response_root=fake.root_url)["response_url"]
-        assert url.startswith(f"{fake.root_url}/response/")
+        assert url.startswith(f"{fake.root_url}/default-response/")
         assert WebhookClient(url).send(text="Merci", response_type="ephemeral").status_code == 200
         (sent,) = fake.responses()
         assert sent["text"] == "Merci" and sent["name"] == url.rsplit("/", 1)[1]
+        assert fake.calls("response_url") == []  # named response URLs, which tests wait for, stay apart
     shortcut = message_shortcut_payload("save", slack_message("x"))
     assert shortcut["response_url"].startswith(PLACEHOLDER_RESPONSE_ROOT)
     assert json.dumps(shortcut)

@@ -29,6 +29,9 @@ JSON_PARAMS = frozenset({"blocks", "view", "attachments", "files", "metadata", "
 TOKENLESS_PREFIXES = ("oauth.", "openid.", "api.test")
 # Methods that write a message and so need a channel and something to show.
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage"})
+# Where the harness's default response URLs point (``SlackSender(response_root=...)``): recorded as method
+# "default_response_url", apart from the named ones tests make with ``response_url(name)`` and wait for.
+DEFAULT_RESPONSE_PATH = "/default-response/"
 DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 502: "bad_gateway", 503: "service_unavailable"}
 
 
@@ -160,8 +163,9 @@ class FakeSlack:
         return f"{self.root_url}/response/{name}"
 
     def responses(self, name: str | None = None) -> list[dict[str, Any]]:
-        """The bodies POSTed to response URLs served here (only those of ``name`` if given), oldest first."""
-        return [c.params for c in self.calls("response_url") if name is None or c.params.get("name") == name]
+        """Bodies POSTed to response URLs served here, named and default (only ``name``'s if given), oldest first."""
+        kinds = ("response_url", "default_response_url")
+        return [c.params for c in self.calls() if c.method in kinds and (name is None or c.params.get("name") == name)]
 
     def grant_install(
         self, code: str, team_id: str, *, installer: str = "UINSTALLER", team_name: str | None = None
@@ -569,17 +573,19 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self.do_POST()
 
         def do_POST(self) -> None:
-            """Route /api/<method>, /response/<name> and /upload/<file id>."""
+            """Route /api/<method>, /response/<name>, /default-response/<name> and /upload/<file id>."""
             url = urlsplit(self.path)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             content_type = self.headers.get("Content-Type", "application/x-www-form-urlencoded")
             if url.path.startswith("/api/"):
                 self._api(url.path[len("/api/") :], body, content_type, url.query)
-            elif url.path.startswith("/response/"):
-                params: dict[str, Any] = {"name": url.path[len("/response/") :]}
+            elif url.path.startswith(("/response/", DEFAULT_RESPONSE_PATH)):
+                named = url.path.startswith("/response/")
+                prefix = "/response/" if named else DEFAULT_RESPONSE_PATH
+                params: dict[str, Any] = {"name": url.path[len(prefix) :]}
                 if body:
                     params.update(json.loads(body))
-                self._serve("response_url", params, None, lambda: {"ok": True})
+                self._serve("response_url" if named else "default_response_url", params, None, lambda: {"ok": True})
             elif url.path.startswith("/upload/"):
                 params = {"file_id": url.path[len("/upload/") :], "length": len(body), "data": body}
                 self._serve("file_upload", params, None, None)

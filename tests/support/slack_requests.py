@@ -64,11 +64,11 @@ def signed_headers(signing_secret: str, body: bytes, *, timestamp: int | None = 
 
 
 def default_response_url(kind: str, team_id: str, response_root: str | None = None) -> str:
-    """A fresh response URL: ``<root>/response/<kind>-<team>-<n>`` on a fake Web API, else a hooks.slack.com
-    placeholder."""
+    """A fresh response URL: ``<root>/default-response/<kind>-<team>-<n>`` on a fake Web API (which records what
+    it gets as "default_response_url"), else a hooks.slack.com placeholder."""
     n = next(_serial)
     if response_root:
-        return f"{response_root.rstrip('/')}/response/{kind}-{team_id}-{n}"
+        return f"{response_root.rstrip('/')}/default-response/{kind}-{team_id}-{n}"
     return f"{PLACEHOLDER_RESPONSE_ROOT}/{kind}/{team_id}/{n}/placeholder"
 
 
