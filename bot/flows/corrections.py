@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -27,26 +28,32 @@ def own_insight(
     return insight
 
 
-def change_kind(db: Database, team_id: str, user_id: str, insight_id: int | None, kind: str) -> InsightCard | Refusal:
-    """The reporter corrected the kind: stored as set by a person, a label for ``pepites train``."""
+def _correct(
+    db: Database, team_id: str, user_id: str, insight_id: int | None, change: Callable[[Session, Insight], None]
+) -> InsightCard | Refusal:
+    """Apply ``change`` to the person's own insight in one unit of work; the insight as it now is."""
     with db.sessions.begin() as session:
         own = own_insight(session, db, team_id, user_id, insight_id)
         if isinstance(own, str):
             return own
-        set_kind(session, own, kind)
+        change(session, own)
         return card_of(own)
+
+
+def change_kind(db: Database, team_id: str, user_id: str, insight_id: int | None, kind: str) -> InsightCard | Refusal:
+    """The reporter corrected the kind: stored as set by a person, a label for ``pepites train``."""
+    return _correct(db, team_id, user_id, insight_id, lambda session, own: set_kind(session, own, kind))
 
 
 def go_anonymous(db: Database, team_id: str, user_id: str, insight_id: int | None) -> InsightCard | Refusal:
     """Forget the reporter's id in clear; only a sealed copy stays (its confirmation's location too)."""
-    with db.sessions.begin() as session:
-        own = own_insight(session, db, team_id, user_id, insight_id)
-        if isinstance(own, str):
-            return own
+
+    def change(session: Session, own: Insight) -> None:
         make_anonymous(session, own, db.vault.seal(team_id, user_id))
         if own.confirmation and "sealed" not in own.confirmation:
             own.confirmation = db.vault.seal_where(own.confirmation)
-        return card_of(own)
+
+    return _correct(db, team_id, user_id, insight_id, change)
 
 
 def delete_own(db: Database, team_id: str, user_id: str, insight_id: int | None) -> Refusal | None:
