@@ -31,7 +31,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from insights.language import detect_language
 from insights.pipeline import LoadedPipelines, load_pipelines
 from insights.tagging.tagger import Tagger
-from insights.tagging.training import Example, seed_examples, train
+from insights.tagging.training import Example, seed_examples, train, train_signal
 from insights.text import clean_slack_text
 from insights.types import KINDS, SIGNALS, Lang
 
@@ -88,7 +88,8 @@ def cross_validate(pipelines: LoadedPipelines, dev: list[Example], seeds: list[E
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
     for train_rows, test_rows in folds.split([e.text for e in dev], [e.kind for e in dev]):
         training = seeds + [dev[i] for i in train_rows]
-        tagger = Tagger(pipelines, model=train(training))
+        # The signal classifier on cue words alone here; bench/quality_signals.py adds the sentence embedding.
+        tagger = Tagger(pipelines, model=train(training), signal_model=train_signal(training))
         texts = [dev[i].text for i in test_rows]
         b_kind = baseline_model().fit([e.text for e in training], [e.kind for e in training])
         b_signal = baseline_model().fit([e.text for e in training], [e.signal or NONE for e in training])
@@ -112,7 +113,8 @@ def main() -> int:
     seeds = seed_examples()
     started = time.perf_counter()
     pipelines = load_pipelines()
-    tagger = Tagger(pipelines, model=train(seeds))  # the language does not depend on the model
+    # The language does not depend on the models.
+    tagger = Tagger(pipelines, model=train(seeds), signal_model=train_signal(seeds))
     detected = [t.lang for t in tagger.tag_many([e.text for e in dev])]
     p = cross_validate(pipelines, dev, seeds)
     gold_kind = [e.kind for e in dev]

@@ -39,7 +39,13 @@ class Tags:
 
 @dataclass(frozen=True)
 class KnownOrgs:
-    """The workspace's known customers and competitors, fed to the entity ruler ahead of spaCy's NER."""
+    """A workspace's known customers, competitors and suppliers (matched ahead of any guess); hashable, so
+    matchers are cached per list. Built by :mod:`insights.tagging.known` from the settings, channel names and
+    the subjects people confirmed."""
 
     customers: tuple[str, ...] = ()
     competitors: tuple[str, ...] = ()
+    vendors: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.customers or self.competitors or self.vendors)

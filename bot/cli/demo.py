@@ -43,9 +43,10 @@ def run_demo(database_url: str, out: TextIO, lang: str = "fr") -> int:
     started = time.perf_counter()
     loaded = load_pipelines()
     out.write(f"spaCy pipelines loaded in {time.perf_counter() - started:.1f} s (English: {loaded.english_source})\n\n")
+    from insights.embedding import embed_sentences
     from insights.tagging.tagger import Tagger
 
-    tagger = Tagger(loaded)
+    tagger = Tagger(loaded, embed=embed_sentences)
     known = KnownOrgs(customers=("Biocoop", "Leroy Merlin", "Maison Vernier"), competitors=("Acme",))
     ids: list[int] = []
     with sessions.begin() as session:

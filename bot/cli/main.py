@@ -102,12 +102,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
+    from insights.embedding import embed_sentences
     from insights.pipeline import load_pipelines
     from insights.tagging.stream import tag_lines
     from insights.tagging.tagger import Tagger
 
     settings = _settings()
-    tagger = Tagger(load_pipelines(), model_dir=settings.model_dir)
+    tagger = Tagger(load_pipelines(), model_dir=settings.model_dir, embed=embed_sentences)
     return tag_lines(sys.stdin, sys.stdout, sys.stderr, tagger)
 
 

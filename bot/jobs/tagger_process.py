@@ -31,13 +31,16 @@ def _child(connection: Connection, model_dir: str | None) -> None:
     """The child's loop: load once, say ready, then tag every batch it is sent until told to stop."""
     # Tags can wait a few milliseconds; acks cannot: on a busy machine the web process gets the CPU first.
     os.nice(NICENESS)
+    from insights.embedding import embed_sentences
     from insights.pipeline import load_pipelines
     from insights.tagging.tagger import Tagger
 
     started = time.perf_counter()
     try:
-        tagger = Tagger(load_pipelines(), model_dir=Path(model_dir) if model_dir else None)
-        tagger.tag("warm-up")  # trains or loads the kind model now, not on the first real insight
+        # The sentence encoder is loaded once in this process; whatever else here needs sentence vectors
+        # (themes) is given the same ``embed_sentences``.
+        tagger = Tagger(load_pipelines(), model_dir=Path(model_dir) if model_dir else None, embed=embed_sentences)
+        tagger.tag("warm-up")  # trains or loads the kind and signal models now, not on the first real insight
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
         connection.send(("failed", repr(exc)))
         return

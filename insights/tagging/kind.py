@@ -13,4 +13,4 @@ def predict_kinds(model: TaggingModel | None, texts: Sequence[str]) -> list[tupl
     """Kind and confidence (the winning class probability) per text; the rules decide if there is no model."""
     if model is None:
         return [rule_kind(t) for t in texts]
-    return model.predict(texts)[0]
+    return model.predict(texts)

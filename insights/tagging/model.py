@@ -1,8 +1,9 @@
-"""The trained tagging model: shared TF-IDF text features, a kind classifier and a signal classifier.
+"""The trained kind model: TF-IDF text features and a kind classifier.
 
-Both classifiers are calibrated linear SVMs over the same word and character n-grams plus their own
-rule features. After training they are compiled into plain matrices, so predicting costs one sparse
-product per batch instead of scikit-learn's per-call checks (which cost more than spaCy on one insight).
+The classifier is a calibrated linear SVM over word and character n-grams plus the kind rules' features
+(the customer signal has its own model, :mod:`insights.tagging.signal_model`). After training it is compiled
+into plain matrices, so predicting costs one sparse product per batch instead of scikit-learn's per-call
+checks (which cost more than spaCy on one insight).
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from sklearn.svm import LinearSVC
 
 from insights.tagging.char_grams import CharGramTfidf
 from insights.tagging.kind_rules import kind_features, normalize
-from insights.tagging.signal_rules import signal_features
 from insights.types import KINDS, Kind
 
-NONE = "none"  # the signal classifier's label for "no signal"
 RULES_WEIGHT = 1.5  # rule features count a bit more than any single n-gram
 
 
@@ -89,44 +88,37 @@ class CompiledLinear:
 
 @dataclass
 class TaggingModel:
-    """The fitted text features and the two classifiers, and how many examples they learned from."""
+    """The fitted text features and the kind classifier, and how many examples they learned from.
+
+    Models saved before the signal classifier moved out still load: their extra fields are ignored.
+    """
 
     features: FeatureUnion
     kind: CalibratedClassifierCV
-    signal: CalibratedClassifierCV
     trained_on: int
     _kind: CompiledLinear = field(init=False, repr=False)
-    _signal: CompiledLinear = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._kind = CompiledLinear.from_calibrated(self.kind)
-        self._signal = CompiledLinear.from_calibrated(self.signal)
 
-    def predict(self, texts: Sequence[str]) -> tuple[list[tuple[Kind, float]], list[dict[str, float]]]:
-        """Kind with its probability, and the probability of every signal label, for each text."""
+    def predict(self, texts: Sequence[str]) -> list[tuple[Kind, float]]:
+        """Kind with its probability, for each text."""
         if not texts:
-            return [], []
+            return []
         text_x = sp.csr_matrix(self.features.transform(list(texts)))
         kind_p = self._kind.predict_proba(sp.hstack([text_x, RULES_WEIGHT * kind_features(texts)], format="csr"))
-        signal_p = self._signal.predict_proba(sp.hstack([text_x, RULES_WEIGHT * signal_features(texts)], format="csr"))
         kinds: list[tuple[Kind, float]] = []
         for row in kind_p:
             best = int(row.argmax())
             label = self._kind.classes[best]
             kinds.append((next((k for k in KINDS if k == label), "other"), round(float(row[best]), 3)))
-        signals = [dict(zip(self._signal.classes, map(float, row), strict=True)) for row in signal_p]
-        return kinds, signals
+        return kinds
 
 
-def fit_model(kind_examples: Sequence[tuple[str, str]], signal_examples: Sequence[tuple[str, str]]) -> TaggingModel:
-    """Fit the text features on every text, then each classifier on its own labelled texts."""
-    texts = list(dict.fromkeys([t for t, _ in kind_examples] + [t for t, _ in signal_examples]))
-    features = build_text_features().fit(texts)
-
-    def fit(examples: Sequence[tuple[str, str]], rules: NDArray[np.float64]) -> CalibratedClassifierCV:
-        x = sp.hstack([features.transform([t for t, _ in examples]), RULES_WEIGHT * rules], format="csr")
-        return linear_classifier().fit(x, [label for _, label in examples])
-
-    kind = fit(kind_examples, kind_features([t for t, _ in kind_examples]))
-    signal = fit(signal_examples, signal_features([t for t, _ in signal_examples]))
-    return TaggingModel(features, kind, signal, len(texts))
+def fit_model(kind_examples: Sequence[tuple[str, str]]) -> TaggingModel:
+    """Fit the text features, then the kind classifier, on the labelled texts."""
+    texts = [t for t, _ in kind_examples]
+    features = build_text_features().fit(list(dict.fromkeys(texts)))
+    x = sp.hstack([features.transform(texts), RULES_WEIGHT * kind_features(texts)], format="csr")
+    kind = linear_classifier().fit(x, [label for _, label in kind_examples])
+    return TaggingModel(features, kind, len(set(texts)))

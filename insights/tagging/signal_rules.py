@@ -1,176 +1,66 @@
-"""Cue words for customer signals (lead, at risk, reference, competitor) and for suppliers, as features."""
+"""Cue words for customer signals, French and English, with negation: features for the signal classifier.
+
+The cue patterns (regex fragments over lower-case, accent-free text) live in
+``insights/data/signal_cues.json``, one list per family. A cue with a negation in the three words before
+it (« pas », « jamais », "not", "no longer"…) counts as negated, not as the cue: « ne menace plus de
+partir » is no risk, "not interested" is no lead.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
+from importlib import resources
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from insights.tagging.kind_rules import any_word, normalize
 
-LEAD = any_word(
-    r"devis",
-    r"appels? d'offres?",
-    r"budget",
-    r"projets?",
-    r"cherche\w*",
-    r"veu(?:t|lent) (?:\w+ )?(?:equiper|un devis|une offre|passer|etendre)",
-    r"equiper",
-    r"marche public",
-    r"prepare un marche",
-    r"demande\w* (?:un devis|une offre|si)",
-    r"ouvre\w*",
-    r"interesse\w*",
-    r"rendez-vous",
-    r"rdv",
-    r"demo",
-    r"offre pour",
-    r"commande\w*",
-    r"pilote",
-    r"relanc\w*",
-    r"rfp",
-    r"quotes?",
-    r"tender",
-    r"looking for",
-    r"pilot",
-    r"roll(?:ing)? out",
-    r"wants?",
-    r"budget",
-    r"proposal",
-    r"pricing",
-    r"opening",
-    r"new sites?",
-    r"new stores?",
-    r"expand\w*",
-    r"reach out",
-    r"deal",
-)
-AT_RISK = any_word(
-    r"menace\w*",
-    r"resili\w*",
-    r"partir",
-    r"part\w* (?:fin|chez)",
-    r"regarde\w* ailleurs",
-    r"ailleurs",
-    r"furie\w*",
-    r"furax",
-    r"mecontent\w*",
-    r"penalites?",
-    r"conteste\w*",
-    r"pas content",
-    r"ne renouvel\w*",
-    r"annul\w*",
-    r"mise en demeure",
-    r"d'autres offres",
-    r"autres? prestataires?",
-    r"concurrence",
-    r"sent pas bon",
-    r"arreter",
-    r"avis 1 etoile",
-    r"escalad\w*",
-    r"tendu",
-    r"injoignable",
-    r"inquiet\w*",
-    r"cancel\w*",
-    r"switch\w*",
-    r"other (?:vendors|providers|suppliers|options)",
-    r"reconsider\w*",
-    r"unhappy",
-    r"escalated",
-    r"threaten\w*",
-    r"fed up",
-    r"won't renew",
-    r"review\w* the contract",
-    r"leave",
-    r"serious about",
-    r"pause the rollout",
-    r"furious",
-)
-REFERENCE = any_word(
-    r"temoign\w*",
-    r"cite[rs]?",
-    r"citee?s?",
-    r"references?",
-    r"recommand\w*",
-    r"avis 5 etoiles",
-    r"5 etoiles",
-    r"cas client",
-    r"vant\w*",
-    r"logo",
-    r"publier",
-    r"reprendre",
-    r"parler de nous",
-    r"ravie?s?",
-    r"testimonial",
-    r"quoted",
-    r"case study",
-    r"recommend\w*",
-    r"reference",
-    r"speak at",
-    r"site visit",
-    r"10/10",
-)
-COMPETITOR = any_word(
-    r"concurrents?",
-    r"perdu",
-    r"contre",
-    r"face a",
-    r"au profit de",
-    r"baiss\w*",
-    r"lanc\w*",
-    r"leve\w*",
-    r"recrut\w*",
-    r"debauch\w*",
-    r"plaquette",
-    r"brochure",
-    r"stand",
-    r"prix",
-    r"tarif\w*",
-    r"freemium",
-    r"competitors?",
-    r"lost (?:\w+ )*to",
-    r"dropped",
-    r"hiring",
-    r"hired",
-    r"acquired",
-    r"launched",
-    r"bundles?",
-    r"pricing page",
-    r"price",
-    r"cheaper",
-    r"offering",
-    r"announced",
-    r"won back",
-    r"struggling",
-)
-VENDOR = any_word(
-    r"fournisseurs?",
-    r"transporteurs?",
-    r"prestataires?",
-    r"grossiste",
-    r"transports",
-    r"imprimeurs?",
-    r"supplier",
-    r"suppliers",
-    r"carriers?",
-    r"vendors?",
-    r"provider",
-)
-# A named customer or prospect is often introduced by one of these words.
-CUSTOMER_CUE = any_word(r"client\w*", r"prospects?", r"customers?", r"chez", r"groupe", r"leur", r"their")
+__all__ = ["FEATURE_NAMES", "UNNAMED_COMPETITOR", "cue_counts", "normalize", "signal_features"]
 
-FEATURE_NAMES = ("lead", "at_risk", "reference", "competitor", "vendor", "customer_cue")
-_PATTERNS = (LEAD, AT_RISK, REFERENCE, COMPETITOR, VENDOR, CUSTOMER_CUE)
+_CUES: dict[str, list[str]] = json.loads(
+    resources.files("insights").joinpath("data/signal_cues.json").read_text("utf-8")
+)
+# The four signals, then suppliers (« fournisseur », "carrier") and customer words (« client », "their").
+FAMILIES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
+    (name, any_word(*_CUES[name])) for name in ("lead", "at_risk", "reference", "competitor", "vendor", "customer")
+)
+# « l'offre d'un concurrent », "a competitor's price": a competitor spoken of without a name.
+UNNAMED_COMPETITOR: Final = any_word(*_CUES["unnamed_competitor"])
+NEGATION: Final = re.compile(
+    r"(?<![\w])(?:ne|pas|plus|jamais|aucun\w*|sans|ni|no|not|never|nobody|don't|doesn't|didn't|won't|isn't|"
+    r"no longer|n')(?![\w])"
+)
+# Cues that carry their own negation and must not be read as negated.
+_SELF_NEGATED = re.compile(r"^(?:ne renouvel|pas renouvel|pas content|sent pas|plus de reponse|toujours pas|aucune)")
+FEATURE_NAMES: Final = tuple([name for name, _ in FAMILIES] + [f"not_{name}" for name, _ in FAMILIES[:4]])
+_UNNEGATED = frozenset({"vendor", "customer"})
 
 
-def signal_counts(text: str) -> list[float]:
-    """Cue counts per signal for one insight, in :data:`FEATURE_NAMES` order."""
+def _negated(text: str, start: int) -> bool:
+    window = text[max(0, start - 30) : start].split()[-3:]
+    return bool(NEGATION.search(" ".join(window)))
+
+
+def cue_counts(text: str) -> dict[str, float]:
+    """Cues per family in one text, negated cues of the four signals counted apart (``not_at_risk``…)."""
     t = normalize(text)
-    return [float(len(p.findall(t))) for p in _PATTERNS]
+    out = dict.fromkeys(FEATURE_NAMES, 0.0)
+    for name, pattern in FAMILIES:
+        for m in pattern.finditer(t):
+            if name in _UNNEGATED or _SELF_NEGATED.match(m.group(0)) or not _negated(t, m.start()):
+                out[name] += 1.0
+            else:
+                out[f"not_{name}"] += 1.0
+    return out
 
 
 def signal_features(texts: Iterable[str]) -> NDArray[np.float64]:
-    """One row of squashed cue counts per text, for the signal classifier."""
-    arr = np.asarray([signal_counts(t) for t in texts], dtype=np.float64).reshape(-1, len(FEATURE_NAMES))
+    """One row of squashed cue counts per text, in :data:`FEATURE_NAMES` order."""
+    rows = [cue_counts(t) for t in texts]
+    arr = np.asarray([[r[n] for n in FEATURE_NAMES] for r in rows], dtype=np.float64)
+    arr = arr.reshape(-1, len(FEATURE_NAMES))
     return arr / (1.0 + arr)

@@ -14,11 +14,13 @@ from spacy.strings import get_string_id
 from insights.language import DEFAULT_LANG, detect_plain_language
 from insights.pipeline import LoadedPipelines
 from insights.tagging.keywords import entities, keywords
+from insights.tagging.known import NO_KNOWN_ORGS, with_form_customer
 from insights.tagging.lemmas import doc_lemmas
 from insights.tagging.model import TaggingModel
-from insights.tagging.orgs import NO_KNOWN_ORGS, find_orgs
+from insights.tagging.orgs import find_orgs
 from insights.tagging.signal import decide_signal
-from insights.tagging.training import default_model, load_model
+from insights.tagging.signal_model import Embedder, SignalModel
+from insights.tagging.training import default_model, default_signal_model, load_model
 from insights.text import clean_slack_text
 from insights.types import LANGS, KnownOrgs, Lang, Tags
 
@@ -26,18 +28,29 @@ _STOP = frozenset(FR_STOP_WORDS) | frozenset(EN_STOP_WORDS)
 
 
 class Tagger:
-    """Tags insights with language, kind, customer signal, entities and keywords.
+    """Tags insights with language, kind, customer signal and subject, entities and keywords.
+
+    ``embed`` is the sentence encoder the signal classifier reads (see :mod:`insights.embedding`): the
+    process that builds the tagger loads it once and may share it; without it the signal classifier
+    reads the cue words alone (tests, tools without the encoder).
 
     Safe to share between threads: the classifiers are only read, and each spaCy pipeline is used by
     one thread at a time (its string store grows as it meets new words).
     """
 
     def __init__(
-        self, pipelines: LoadedPipelines, model_dir: Path | None = None, model: TaggingModel | None = None
+        self,
+        pipelines: LoadedPipelines,
+        model_dir: Path | None = None,
+        model: TaggingModel | None = None,
+        embed: Embedder | None = None,
+        signal_model: SignalModel | None = None,
     ) -> None:
         self.pipelines = pipelines
         self.model_dir = model_dir
+        self.embed = embed
         self._model = model
+        self._signal_model = signal_model
         self._model_lock = threading.Lock()
         self._nlp_locks: dict[Lang, threading.Lock] = {lang: threading.Lock() for lang in LANGS}
         # The French vectors' vocabulary (which has common English words too) tells names from words.
@@ -45,12 +58,20 @@ class Tagger:
 
     @property
     def model(self) -> TaggingModel:
-        """The model saved in ``model_dir`` if any, else the default one trained on the bundled examples."""
+        """The kind model saved in ``model_dir`` if any, else the default one trained on the bundled examples."""
         with self._model_lock:
             if self._model is None:
                 loaded = load_model(self.model_dir) if self.model_dir is not None else None
                 self._model = loaded or default_model()
             return self._model
+
+    @property
+    def signal_model(self) -> SignalModel:
+        """The signal classifier, trained on the bundled examples at first use (with ``embed`` if given)."""
+        with self._model_lock:
+            if self._signal_model is None:
+                self._signal_model = default_signal_model(self.embed)
+            return self._signal_model
 
     def reload_model(self) -> None:
         """Forget the loaded model so the next call reads ``model_dir`` again (after :func:`retrain`)."""
@@ -62,15 +83,27 @@ class Tagger:
         # Hashing without Vocab.has_vector, which would add the word to the French string store.
         return word in _STOP or get_string_id(word) in self._vectors
 
-    def tag(self, text: str, known: KnownOrgs = NO_KNOWN_ORGS) -> Tags:
-        """Tag one insight."""
-        return self.tag_many([text], known)[0]
+    def tag(self, text: str, known: KnownOrgs = NO_KNOWN_ORGS, customer: str | None = None) -> Tags:
+        """Tag one insight; ``customer`` is the form's « Client ou prospect concerné » field, if given."""
+        return self.tag_many([text], known, customers=[customer])[0]
 
-    def tag_many(self, texts: Sequence[str], known: KnownOrgs = NO_KNOWN_ORGS, batch_size: int = 64) -> list[Tags]:
-        """Tag many insights at once, running each language's pipeline over its texts with ``nlp.pipe``."""
+    def tag_many(
+        self,
+        texts: Sequence[str],
+        known: KnownOrgs = NO_KNOWN_ORGS,
+        batch_size: int = 64,
+        customers: Sequence[str | None] | None = None,
+    ) -> list[Tags]:
+        """Tag many insights of one workspace at once, running each language's pipeline over its texts.
+
+        ``known`` are the workspace's customers, competitors and suppliers; ``customers[i]`` is insight
+        ``i``'s customer field (it becomes the subject and lowers the bar for a signal).
+        """
         cleaned = [clean_slack_text(t) for t in texts]
+        forms = list(customers) if customers is not None else [None] * len(texts)
         langs: list[Lang] = [detect_plain_language(t) if t else DEFAULT_LANG for t in cleaned]
-        kinds, probabilities = self.model.predict(cleaned)
+        kinds = self.model.predict(cleaned)
+        probabilities = self.signal_model.predict(cleaned)
         out: list[Tags] = [Tags(lang=lang, kind="other", kind_confidence=0.0) for lang in langs]
         for lang in LANGS:
             positions = [i for i, t in enumerate(cleaned) if langs[i] == lang and t]
@@ -82,9 +115,11 @@ class Tagger:
                 # Each document is read as soon as it is made and not kept: holding thousands of Docs
                 # alive slows the whole batch down.
                 for i, doc in zip(positions, piped, strict=True):
-                    orgs = find_orgs(doc, known, self.is_common_word)
-                    signal, subject = decide_signal(probabilities[i], orgs)
+                    orgs = find_orgs(doc, with_form_customer(known, forms[i]), self.is_common_word)
+                    decided = decide_signal(probabilities[i], orgs, forms[i], cleaned[i])
                     kind, confidence = kinds[i]
                     ents = entities(doc, orgs, self.is_common_word)
-                    out[i] = Tags(lang, kind, confidence, signal, subject, ents, keywords(doc), doc_lemmas(doc))
+                    out[i] = Tags(
+                        lang, kind, confidence, decided.signal, decided.subject, ents, keywords(doc), doc_lemmas(doc)
+                    )
         return out

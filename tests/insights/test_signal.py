@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from insights.tagging.orgs import OrgMention
-from insights.tagging.signal import decide_signal
+from insights.tagging.known import build_known
 from insights.tagging.tagger import Tagger
 from insights.types import KnownOrgs
 
@@ -85,19 +84,81 @@ def test_signal_none_without_a_customer_organisation(tagger: Tagger, text: str) 
     assert tagger.tag(text).signal is None
 
 
-def test_signal_decide_needs_an_organisation() -> None:
-    assert decide_signal({"at_risk": 0.9, "none": 0.1}, []) == (None, None)
+def test_signal_deal_lost_to_a_named_competitor_names_the_competitor(tagger: Tagger) -> None:
+    tags = tagger.tag("Perdu le marché de la Clinique des Tilleuls contre Logistar, 15% moins chers.")
+    assert (tags.signal, tags.subject) == ("competitor", "Logistar")
+    tags = tagger.tag("We lost the Marston Foods renewal to Polarline, mostly on price.")
+    assert (tags.lang, tags.signal, tags.subject) == ("en", "competitor", "Polarline")
 
 
-def test_signal_decide_ignores_vendors() -> None:
-    vendor = OrgMention("Transports Morel", 0, 16, 5.0, "vendor")
-    assert decide_signal({"at_risk": 0.9, "none": 0.1}, [vendor]) == (None, None)
+@pytest.mark.parametrize(
+    ("text", "signal", "subject"),
+    [
+        ("Biocoop Lyon prêts à signer pour 40 magasins 🎉", "lead", "Biocoop Lyon"),
+        (
+            "Fromageries Duval regardent les offres de Logistar, nos délais sont trop longs.",
+            "at_risk",
+            "Fromageries Duval",
+        ),
+        (
+            "Le CHU de Valmont menace de suspendre les commandes après trois alertes manquées.",
+            "at_risk",
+            "CHU de Valmont",
+        ),
+        ("La Mairie de Castelroux lance un appel d'offres pour équiper ses écoles.", "lead", "Mairie de Castelroux"),
+        ("L'EHPAD Les Glycines est ravi et accepte de témoigner.", "reference", "EHPAD Les Glycines"),
+        (
+            "Kestrel Pharma's site manager says they are looking at other vendors after the third late delivery.",
+            "at_risk",
+            "Kestrel Pharma",
+        ),
+        (
+            "Harbourside Hotels Ltd wants a quote for 14 properties before their budget closes.",
+            "lead",
+            "Harbourside Hotels Ltd",
+        ),
+    ],
+)
+def test_signal_the_weeks_big_ones_with_their_whole_subject(
+    tagger: Tagger, text: str, signal: str, subject: str
+) -> None:
+    tags = tagger.tag(text)
+    assert (tags.signal, tags.subject) == (signal, subject)
 
 
-def test_signal_decide_prefers_competitor_after_cue_for_competitor_news() -> None:
-    mentions = [OrgMention("Clinique Beaulieu", 0, 17, 4.0), OrgMention("Sondalis", 40, 48, 1.5, competitor_cue=True)]
-    assert decide_signal({"competitor": 0.7, "none": 0.3}, mentions) == ("competitor", "Sondalis")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Transports Gavard a encore livré nos palettes en retard, Kevin a dû tout réorganiser.",
+        "Our supplier Brightwire Components is late again on the gateway boards.",
+        "Merci à Sophie pour le coup de main sur la migration du CRM !",
+    ],
+)
+def test_signal_none_for_suppliers_and_people(tagger: Tagger, text: str) -> None:
+    assert tagger.tag(text).signal is None
 
 
-def test_signal_decide_respects_none() -> None:
-    assert decide_signal({"lead": 0.1, "none": 0.9}, [OrgMention("Acme", 0, 4, 3.0)]) == (None, None)
+def test_signal_a_dictionary_word_used_as_a_company_name_before_its_verb(tagger: Tagger) -> None:
+    tags = tagger.tag("Acme dropped their price by 15% on the Pro plan.")
+    assert (tags.signal, tags.subject) == ("competitor", "Acme")
+
+
+def test_signal_known_competitor_makes_competitor_news(tagger: Tagger) -> None:
+    tags = tagger.tag("Grosse promo chez Logistar ce mois-ci sur les sondes.", build_known(competitors=["Logistar"]))
+    assert (tags.signal, tags.subject) == ("competitor", "Logistar")
+
+
+def test_signal_customer_learned_from_a_channel_name_is_found_in_lower_case(tagger: Tagger) -> None:
+    tags = tagger.tag(
+        "biocoop menace de partir si les retards continuent", build_known(channel_names=["#client-biocoop"])
+    )
+    assert (tags.signal, tags.subject) == ("at_risk", "biocoop")
+
+
+def test_signal_form_customer_is_the_subject_and_feeds_the_signal(tagger: Tagger) -> None:
+    text = "Ils menacent de résilier si la facture n'est pas corrigée avant vendredi."
+    assert tagger.tag(text).signal is None
+    tags = tagger.tag(text, customer="Laboratoires Ferrand")
+    assert (tags.signal, tags.subject) == ("at_risk", "Laboratoires Ferrand")
+    tags = tagger.tag("Le CHU de Valmont menace de suspendre les commandes.", customer="CHU de Valmont")
+    assert tags.subject == "CHU de Valmont"
