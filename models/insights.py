@@ -34,6 +34,7 @@ class InsightDraft:
     anonymous: bool = False
     author_id: str | None = None
     channel_id: str | None = None
+    channel_name: str | None = None
     message_ts: str | None = None
     permalink: str | None = None
     customer: str | None = None
@@ -110,9 +111,10 @@ def get_insight(session: Session, team_id: str, insight_id: int) -> Insight | No
 
 
 def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
-    """Store the tagger's output; a kind chosen by a person is kept, even one chosen while tagging ran.
+    """Store the tagger's output; a kind, signal or subject set by a person is kept, even one set while
+    tagging ran.
 
-    Two conditional UPDATEs rather than read-modify-write, so a correction committed between the tagger's
+    Conditional UPDATEs rather than read-modify-write, so a correction committed between the tagger's
     read and its write is never overwritten (no lost update, on SQLite and PostgreSQL alike).
     """
     session.flush()
@@ -121,8 +123,6 @@ def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
         .where(Insight.id == insight.id)
         .values(
             language=tags.lang,
-            signal=tags.signal,
-            subject=tags.subject,
             entities=[{"text": e.text, "label": e.label} for e in tags.entities],
             keywords=list(tags.keywords),
             lemmas=list(tags.lemmas),
@@ -133,6 +133,11 @@ def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
         update(Insight)
         .where(Insight.id == insight.id, or_(Insight.kind_set_by.is_(None), Insight.kind_set_by != "person"))
         .values(kind=tags.kind, kind_confidence=tags.kind_confidence, kind_set_by="model")
+    )
+    session.execute(
+        update(Insight)
+        .where(Insight.id == insight.id, or_(Insight.signal_set_by.is_(None), Insight.signal_set_by != "person"))
+        .values(signal=tags.signal, subject=tags.subject, signal_set_by="model")
     )
     session.refresh(insight)
 
@@ -162,6 +167,14 @@ def set_kind(session: Session, insight: Insight, kind: str) -> None:
     insight.kind_set_by = "person"
 
 
+def set_signal(session: Session, insight: Insight, signal: str | None, subject: str | None) -> None:
+    """A person set the customer signal and its subject (None: no signal); the tagger never overwrites them."""
+    insight.signal = signal
+    insight.subject = subject if signal else None
+    insight.signal_set_by = "person"
+    session.flush()
+
+
 def make_anonymous(session: Session, insight: Insight, sealed: str) -> None:
     """Forget the reporter's id in clear; only the sealed copy remains, to tell them about changes."""
     insight.reporter_id = None
@@ -180,13 +193,26 @@ def kind_corrections(session: Session) -> list[tuple[str, Kind]]:
     return [(text, cast(Kind, kind)) for text, kind in session.execute(statement) if kind in KINDS]
 
 
-def known_subjects(session: Session, team_id: str, limit: int = 2000) -> list[str]:
-    """Every customer or competitor seen before in this workspace, to feed the entity ruler."""
+def people_said_orgs(session: Session, team_id: str, limit: int = 2000) -> list[tuple[str, str | None]]:
+    """(subject, signal) of every insight whose signal or subject a person set, oldest first (the latest
+    word wins when they are learned in order): the workspace's customers and competitors, as people said."""
     statement = (
-        select(Insight.subject)
+        select(Insight.subject, Insight.signal)
         .join(Workspace)
-        .where(Workspace.team_id == team_id, Insight.subject.is_not(None))
+        .where(Workspace.team_id == team_id, Insight.signal_set_by == "person", Insight.subject.is_not(None))
+        .order_by(Insight.id.desc())
+        .limit(limit)
+    )
+    return [(str(subject), signal) for subject, signal in reversed(session.execute(statement).all()) if subject]
+
+
+def channel_names(session: Session, team_id: str, limit: int = 500) -> list[str]:
+    """The names of the channels insights came from (« client-biocoop »), each once."""
+    statement = (
+        select(Insight.channel_name)
+        .join(Workspace)
+        .where(Workspace.team_id == team_id, Insight.channel_name.is_not(None))
         .distinct()
         .limit(limit)
     )
-    return [s for s in session.scalars(statement) if s]
+    return [name for name in session.scalars(statement) if name]

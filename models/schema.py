@@ -94,6 +94,8 @@ class Insight(Base):
     # Captured from a message: its author, channel, ts and permalink.
     author_id: Mapped[str | None] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32))
+    # The channel's name where Slack gives it (commands, message shortcuts): #client-biocoop names a customer.
+    channel_name: Mapped[str | None] = mapped_column(String(255))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     permalink: Mapped[str | None] = mapped_column(Text)
     customer: Mapped[str | None] = mapped_column(String(255))
@@ -104,6 +106,7 @@ class Insight(Base):
     kind_set_by: Mapped[str | None] = mapped_column(String(16))  # "model" or "person"
     signal: Mapped[str | None] = mapped_column(String(16))
     subject: Mapped[str | None] = mapped_column(String(255))
+    signal_set_by: Mapped[str | None] = mapped_column(String(16))  # "model" or "person" (signal and subject)
     entities: Mapped[list[Any]] = mapped_column(default=list)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
     # Content lemmas for theme grouping, written by the tagger so the digest needs no spaCy.

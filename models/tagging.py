@@ -29,14 +29,24 @@ class Tagged:
     confirmation: dict[str, Any]
 
 
-def untagged_texts(session: Session, insight_ids: Sequence[int]) -> list[tuple[int, str, str]]:
-    """(id, text, team id) of those insights not tagged yet."""
+@dataclass(frozen=True)
+class ToTag:
+    """An insight waiting for its tags: what the tagger reads (its text and the form's customer field)."""
+
+    id: int
+    text: str
+    team_id: str
+    customer: str | None = None
+
+
+def untagged_texts(session: Session, insight_ids: Sequence[int]) -> list[ToTag]:
+    """Those insights not tagged yet, with their workspace and customer field."""
     rows = session.execute(
-        select(Insight.id, Insight.text, Workspace.team_id)
+        select(Insight.id, Insight.text, Workspace.team_id, Insight.customer)
         .join(Workspace)
         .where(Insight.id.in_(list(insight_ids)), Insight.tagged_at.is_(None))
     )
-    return [(int(i), str(text), str(team)) for i, text, team in rows]
+    return [ToTag(int(i), str(text), str(team), customer or None) for i, text, team, customer in rows]
 
 
 def open_texts_since(session: Session, team_id: str, since: datetime, limit: int) -> list[tuple[int, str]]:

@@ -52,9 +52,9 @@ def _child(connection: Connection, model_dir: str | None) -> None:
             return
         if message is None:
             return
-        texts, known = message
+        texts, known, customers = message
         try:
-            connection.send(("tags", tagger.tag_many(texts, known)))
+            connection.send(("tags", tagger.tag_many(texts, known, customers=customers)))
         except Exception as exc:  # noqa: BLE001 - one bad batch must not kill the child
             connection.send(("error", repr(exc)))
 
@@ -117,8 +117,15 @@ class SubprocessTagger:
         self.start()
         return self._ready.wait(timeout) and self._state == "ready"
 
-    def tag_many(self, texts: Sequence[str], known: KnownOrgs = KnownOrgs()) -> list[Tags]:  # noqa: B008
-        """Tag a batch in the child; raises RuntimeError if the child is not there (it is restarted next time)."""
+    def tag_many(
+        self,
+        texts: Sequence[str],
+        known: KnownOrgs = KnownOrgs(),  # noqa: B008 - frozen, never mutated
+        *,
+        customers: Sequence[str | None] | None = None,
+    ) -> list[Tags]:
+        """Tag a batch in the child (``customers``: each insight's customer field); raises RuntimeError if the
+        child is not there (it is restarted next time)."""
         if not texts:
             return []
         if not self.wait_ready():
@@ -130,7 +137,7 @@ class SubprocessTagger:
             if connection is None:
                 raise RuntimeError("the tagging process is not available")
             try:
-                connection.send((list(texts), known))
+                connection.send((list(texts), known, list(customers) if customers is not None else None))
                 if not connection.poll(BATCH_TIMEOUT_SECONDS):
                     raise TimeoutError("the tagging process did not answer")
                 kind, value = connection.recv()

@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.cache import TTLCache
 from insights.tagging.duplicates import DuplicateIndex
+from insights.tagging.known import Role, build_known, learn_all
 from insights.types import KnownOrgs, Tags
-from models.insights import known_subjects, untagged_insight_ids
+from models.insights import channel_names, people_said_orgs, untagged_insight_ids
 from models.read import InsightCard
 from models.schema import utcnow
-from models.tagging import open_texts_since, store_tags, untagged_texts
+from models.tagging import ToTag, open_texts_since, store_tags, untagged_texts
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,9 @@ class BatchTagger(Protocol):
 
     def stop(self) -> None: ...
 
-    def tag_many(self, texts: Sequence[str], known: KnownOrgs = ...) -> list[Tags]: ...
+    def tag_many(
+        self, texts: Sequence[str], known: KnownOrgs = ..., *, customers: Sequence[str | None] | None = ...
+    ) -> list[Tags]: ...
 
 
 Notify = Callable[[InsightCard, dict[str, object]], None]
@@ -142,16 +145,16 @@ class TaggingWorker:
 
     def tag_batch(self, insight_ids: Sequence[int]) -> list[InsightCard]:
         """Tag stored insights, save the tags, then update each reporter's confirmation."""
-        by_team: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        by_team: dict[str, list[ToTag]] = defaultdict(list)
         with self._sessions.begin() as session:
-            for insight_id, text, team_id in untagged_texts(session, insight_ids):
-                by_team[team_id].append((insight_id, text))
-            subjects = {team: tuple(known_subjects(session, team)) for team in by_team}
+            for item in untagged_texts(session, insight_ids):
+                by_team[item.team_id].append(item)
+            known = {team: self._workspace_orgs(session, team) for team in by_team}
         tagged: dict[int, Tags] = {}
         for team, items in by_team.items():
-            known = KnownOrgs(customers=self._known.customers + subjects[team], competitors=self._known.competitors)
-            for (insight_id, _), tags in zip(items, self.tagger.tag_many([t for _, t in items], known), strict=True):
-                tagged[insight_id] = tags
+            texts, customers = [i.text for i in items], [i.customer for i in items]
+            for item, tags in zip(items, self.tagger.tag_many(texts, known[team], customers=customers), strict=True):
+                tagged[item.id] = tags
         cards: list[tuple[InsightCard, dict[str, object]]] = []
         teams: dict[int, str] = {}
         with self._sessions.begin() as session:
@@ -171,6 +174,21 @@ class TaggingWorker:
             if where:
                 self._notifier.submit(self._notify_safely, card, where)
         return [card for card, _ in cards]
+
+    def _workspace_orgs(self, session: Session, team_id: str) -> KnownOrgs:
+        """The organisations the tagger matches first: the settings lists, channel names such as
+        ``#client-biocoop``, then every subject a person confirmed or corrected (the latest word wins)."""
+        known = build_known(
+            self._known.customers,
+            self._known.competitors,
+            self._known.vendors,
+            channel_names=channel_names(session, team_id),
+        )
+        said: list[tuple[str, Role]] = [
+            (subject, "competitor" if signal == "competitor" else "customer")
+            for subject, signal in people_said_orgs(session, team_id)
+        ]
+        return learn_all(known, said)
 
     def _duplicate_index(self, session: Session, team_id: str) -> DuplicateIndex | None:
         """The workspace's recent open insights, indexed to find the one a new insight repeats.

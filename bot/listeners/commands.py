@@ -55,7 +55,7 @@ def insight_command_callback(
     first = words[0].lower() if words else ""
     if not text:
         ack()
-        origin = CaptureOrigin(source="modal", channel_id=body.get("channel_id"))
+        origin = CaptureOrigin(source="modal", channel_id=body.get("channel_id"), channel_name=body.get("channel_name"))
         client.views_open(trigger_id=body["trigger_id"], view=capture_modal(lang, origin))
         return
     if len(words) == 1 and first in ("help", "aide"):
@@ -94,6 +94,7 @@ def _capture(capture: Capture, ack: Ack, body: dict[str, Any], text: str, lang: 
         text=text,
         source="command",
         channel_id=body.get("channel_id"),
+        channel_name=body.get("channel_name"),
         confirmation={"response_url": body.get("response_url")} if body.get("response_url") else {},
         **reporter_fields(capture.db.vault, team_id, user_id, anonymous=False),
     )

@@ -45,6 +45,7 @@ def save_shortcut_callback(workspaces: Workspaces, ack: Ack, shortcut: dict[str,
         channel_id=(shortcut.get("channel") or {}).get("id"),
         message_ts=message.get("ts") or shortcut.get("message_ts"),
         author_id=message.get("user"),
+        channel_name=(shortcut.get("channel") or {}).get("name"),
     )
     client.views_open(trigger_id=shortcut["trigger_id"], view=capture_modal(lang, origin, prefill=text))
 
@@ -87,6 +88,7 @@ def capture_submission_callback(
         kind=kind,
         customer=customer,
         channel_id=origin.channel_id,
+        channel_name=origin.channel_name,
         message_ts=origin.message_ts if from_message else None,
         author_id=origin.author_id if from_message else None,
         **reporter_fields(capture.db.vault, team_id, user_id, anonymous),

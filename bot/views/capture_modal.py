@@ -33,6 +33,7 @@ class CaptureOrigin:
     channel_id: str | None = None
     message_ts: str | None = None
     author_id: str | None = None
+    channel_name: str | None = None  # as Slack gives it in the payload (« client-biocoop »)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -45,6 +46,7 @@ class CaptureOrigin:
             channel_id=data.get("channel_id"),
             message_ts=data.get("message_ts"),
             author_id=data.get("author_id"),
+            channel_name=data.get("channel_name"),
         )
 
 

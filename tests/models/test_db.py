@@ -18,7 +18,7 @@ def test_db_postgres_urls_use_psycopg3() -> None:
 
 def test_db_migrations_create_every_table_and_are_idempotent(database_url: str, engine: Engine) -> None:
     upgrade(database_url)  # a second run changes nothing
-    assert current_revision(database_url) == "0005"
+    assert current_revision(database_url) == "0006"
     tables = set(inspect(engine).get_table_names())
     assert {"workspace", "insight", "vote", "theme", "status_change", "digest_run", "reply"} <= tables
     assert {"slack_installations", "slack_bots", "slack_oauth_states"} <= tables

@@ -16,11 +16,12 @@ from models.insights import (
     delete_insight,
     get_insight,
     kind_corrections,
-    known_subjects,
     make_anonymous,
+    people_said_orgs,
     reporter_insights,
     save_tags,
     set_kind,
+    set_signal,
     untagged_insight_ids,
 )
 from models.privacy import ReporterVault, export_rows
@@ -140,8 +141,13 @@ def test_repository_tags_saved_but_person_kind_kept(sessions: sessionmaker[Sessi
         assert plain_row.entities == [{"text": "Biocoop", "label": "ORG"}]
         assert plain_row.keywords == ["vpn", "panne"]
         assert untagged_insight_ids(session) == []
-        assert known_subjects(session, "T1") == ["Biocoop"]
-        assert known_subjects(session, "T2") == []
+        # A subject the tagger guessed is not a known organisation until a person says so.
+        assert people_said_orgs(session, "T1") == []
+        set_signal(session, chosen_row, "competitor", "Logistar")
+        save_tags(session, chosen_row, tags)  # tagged again: the person's signal and subject stay
+        assert (chosen_row.signal, chosen_row.subject, chosen_row.signal_set_by) == ("competitor", "Logistar", "person")
+        assert people_said_orgs(session, "T1") == [("Logistar", "competitor")]
+        assert people_said_orgs(session, "T2") == []
 
 
 def test_repository_kind_corrections_are_training_examples(sessions: sessionmaker[Session]) -> None:

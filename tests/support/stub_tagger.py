@@ -40,14 +40,17 @@ def _first_cue(lowered: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> 
     return next((label for label, cues in table if any(cue in lowered for cue in cues)), None)
 
 
-def stub_tags(text: str, known: KnownOrgs = KnownOrgs()) -> Tags:  # noqa: B008 - frozen, never mutated
-    """The tags the stub gives ``text``: kind and signal from cue words, language from common French words."""
+def stub_tags(text: str, known: KnownOrgs = KnownOrgs(), customer: str | None = None) -> Tags:  # noqa: B008
+    """The tags the stub gives ``text``: kind and signal from cue words, language from common French words;
+    known organisations named in it (the form's ``customer`` first) are its subject."""
     lowered = text.lower()
     words = [w.strip("'’-") for w in WORD.findall(lowered)]
     lang: Lang = "fr" if sum(w in FRENCH_WORDS for w in words) >= 2 else "en"
     kind: Kind = _first_cue(lowered, KIND_CUES) or "other"  # type: ignore[assignment]
     signal: Signal | None = _first_cue(lowered, SIGNAL_CUES)  # type: ignore[assignment]
     orgs = [org for org in (*known.customers, *known.competitors) if org.lower() in lowered]
+    if customer:
+        orgs = [customer, *(org for org in orgs if org != customer)]
     if any(org in known.competitors for org in orgs):
         signal = "competitor"
     content = tuple(dict.fromkeys(w for w in words if len(w) > 2 and w not in STOP_WORDS and not w.isdigit()))
@@ -73,6 +76,9 @@ class StubTagger:
         self._state = "idle"
         self._lock = threading.Lock()
         self.batches: list[list[str]] = []
+        # What each batch was given besides its texts: the known organisations and the customer fields.
+        self.known: list[KnownOrgs] = []
+        self.customers: list[list[str | None]] = []
         self.failure: Exception | None = None
 
     @property
@@ -91,13 +97,22 @@ class StubTagger:
         self.start()
         return True
 
-    def tag_many(self, texts: Sequence[str], known: KnownOrgs = KnownOrgs()) -> list[Tags]:  # noqa: B008
+    def tag_many(
+        self,
+        texts: Sequence[str],
+        known: KnownOrgs = KnownOrgs(),  # noqa: B008 - frozen, never mutated
+        *,
+        customers: Sequence[str | None] | None = None,
+    ) -> list[Tags]:
         """Tag a batch; raises ``failure`` when one is set."""
         if self.failure is not None:
             raise self.failure
+        forms = list(customers) if customers is not None else [None] * len(texts)
         with self._lock:
             self.batches.append(list(texts))
-        return [stub_tags(text, known) for text in texts]
+            self.known.append(known)
+            self.customers.append(forms)
+        return [stub_tags(text, known, customer) for text, customer in zip(texts, forms, strict=True)]
 
     def tag(self, text: str, known: KnownOrgs = KnownOrgs()) -> Tags:  # noqa: B008
         return self.tag_many([text], known)[0]
