@@ -14,9 +14,12 @@ VIEW_CONFIG: Final = "insight_config"
 VIEW_RESOLVE: Final = "insight_resolve"
 VIEW_REPLY: Final = "insight_reply"
 VIEW_ANSWER: Final = "insight_answer"
+VIEW_SIGNAL: Final = "insight_signal"
 
 # Confirmation message buttons.
 ACTION_CHANGE_KIND: Final = "insight_change_kind"
+# Opens the customer signal form (signal and subject); value = insight id.
+ACTION_CHANGE_SIGNAL: Final = "insight_change_signal"
 ACTION_MAKE_ANONYMOUS: Final = "insight_make_anonymous"
 ACTION_DELETE: Final = "insight_delete"
 
@@ -54,6 +57,12 @@ BLOCK_ANONYMOUS: Final = "anonymous"
 INPUT_ANONYMOUS: Final = "anonymous_check"
 BLOCK_CUSTOMER: Final = "customer"
 INPUT_CUSTOMER: Final = "customer_input"
+# Customer signal form blocks and their inputs.
+BLOCK_SIGNAL: Final = "signal"
+INPUT_SIGNAL: Final = "signal_select"
+BLOCK_SUBJECT: Final = "subject"
+INPUT_SUBJECT: Final = "subject_input"
+NO_SIGNAL: Final = "none"  # the form's "no signal" option
 
 DEFAULT_CAPTURE_EMOJI: Final = "gem"
 DEFAULT_ESCALATION_EMOJIS: Final = ("arrow_up", "rotating_light")
@@ -75,6 +84,7 @@ BOT_SCOPES: Final = (
 
 ACTIONS: Final = (
     ACTION_CHANGE_KIND,
+    ACTION_CHANGE_SIGNAL,
     ACTION_MAKE_ANONYMOUS,
     ACTION_DELETE,
     *STATUS_ACTIONS,
@@ -86,7 +96,7 @@ ACTIONS: Final = (
     ACTION_MERGE,
     ACTION_FORGET,
 )
-VIEWS: Final = (VIEW_CAPTURE, VIEW_CONFIG, VIEW_RESOLVE, VIEW_REPLY, VIEW_ANSWER)
+VIEWS: Final = (VIEW_CAPTURE, VIEW_CONFIG, VIEW_RESOLVE, VIEW_REPLY, VIEW_ANSWER, VIEW_SIGNAL)
 SHORTCUTS: Final = (SHORTCUT_SAVE,)
 COMMANDS: Final = (COMMAND,)
 

@@ -8,7 +8,9 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from bot.services import Database
-from models.insights import delete_insight, get_insight, make_anonymous, set_kind
+from insights.tagging.known import strip_article
+from insights.types import SIGNALS
+from models.insights import delete_insight, get_insight, make_anonymous, set_kind, set_signal
 from models.read import InsightCard, card_of
 from models.schema import Insight
 
@@ -43,6 +45,17 @@ def _correct(
 def change_kind(db: Database, team_id: str, user_id: str, insight_id: int | None, kind: str) -> InsightCard | Refusal:
     """The reporter corrected the kind: stored as set by a person, a label for ``pepites train``."""
     return _correct(db, team_id, user_id, insight_id, lambda session, own: set_kind(session, own, kind))
+
+
+def change_signal(
+    db: Database, team_id: str, user_id: str, insight_id: int | None, signal: str | None, subject: str | None
+) -> InsightCard | Refusal:
+    """The reporter set the customer signal and its subject (``signal`` None: no signal). Stored as set by a
+    person: tagging never overwrites it, and the subject becomes one of the workspace's known customers (or
+    competitors) for the next insights."""
+    chosen = signal if signal in SIGNALS else None
+    name = strip_article(subject or "")[:255] or None
+    return _correct(db, team_id, user_id, insight_id, lambda session, own: set_signal(session, own, chosen, name))
 
 
 def go_anonymous(db: Database, team_id: str, user_id: str, insight_id: int | None) -> InsightCard | Refusal:

@@ -41,7 +41,8 @@ def tag_lines(card: InsightCard, lang: str) -> list[str]:
 
 
 def confirmation_blocks(card: InsightCard, lang: str, *, again: bool = False) -> list[Block]:
-    """Blocks for the confirmation (ephemeral reply or DM), with change-kind, anonymous and delete controls."""
+    """Blocks for the confirmation (ephemeral reply or DM), with change-kind, change-signal, anonymous and delete
+    controls."""
     heading = t(lang, "saved_again" if again else "saved", id=card.id)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"*{heading}*\n{quote(card.text, 2800)}")),
@@ -64,6 +65,9 @@ def confirmation_blocks(card: InsightCard, lang: str, *, again: bool = False) ->
             initial_option=current,
         )
     ]
+    elements.append(
+        ButtonElement(action_id=ids.ACTION_CHANGE_SIGNAL, text=t(lang, "change_signal"), value=str(card.id))
+    )
     if not card.anonymous:
         elements.append(
             ButtonElement(action_id=ids.ACTION_MAKE_ANONYMOUS, text=t(lang, "make_anonymous"), value=str(card.id))

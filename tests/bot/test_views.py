@@ -116,6 +116,7 @@ def test_views_confirmation_shows_tags_once_read() -> None:
     actions = json.loads(done)[-1]
     assert [e["action_id"] for e in actions["elements"]] == [
         "insight_change_kind",
+        "insight_change_signal",
         "insight_make_anonymous",
         "insight_delete",
     ]
