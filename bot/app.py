@@ -17,7 +17,10 @@ SURFACES = (commands, shortcuts, reactions, actions, status, conversation, home,
 def create_app(services: Services, *, token_verification: bool = True) -> App:
     """The Bolt App, for one workspace token or, with OAuth, for every workspace that installed it.
 
-    Listeners run on their own sized pool (size the DB pool to match).
+    ``process_before_response``: Slack gets its 2xx once the listener has returned, so whatever a request
+    changes is in the database before Slack is told it arrived (a crash before that means no 2xx, and Slack
+    redelivers events; every write is idempotent). Lazy listeners, if any, run on their own sized pool (size
+    the DB pool to match).
     """
     settings = services.settings
     oauth_settings = services.workspaces.installations.oauth_settings(services.sessions, settings.language)
@@ -28,6 +31,7 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
         before_authorize=db_guard.make_guard(services.sessions),  # events get 503 while the database is away
         token_verification_enabled=token_verification and oauth_settings is None,
         request_verification_enabled=not settings.socket_mode,
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.bolt"),
     )

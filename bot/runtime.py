@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_bolt import App
@@ -20,7 +21,7 @@ from bot.settings import Settings
 from bot.slack.client import make_web_client
 from bot.slack.installations import Installations
 from bot.slack.managers import ManagerDirectory
-from bot.slack.server import WSGIApp, make_wsgi
+from bot.slack.server import Gate, WSGIApp, make_wsgi
 from bot.workspace_config import ConfigCache, WorkspaceConfig
 from insights.types import KnownOrgs
 from models.db import make_engine, make_sessions
@@ -29,6 +30,18 @@ from models.privacy import ReporterVault
 from models.read import InsightCard
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """What a stop drained: requests that were in flight, whether they and the tagging batch finished in time,
+    and the insights left untagged (the next start, or another replica, tags them)."""
+
+    requests_in_flight: int
+    requests_finished: bool
+    tagging_finished: bool
+    left_untagged: int
+    seconds: float
 
 
 @dataclass
@@ -41,6 +54,7 @@ class Runtime:
 
     scheduler: DigestScheduler | None = None
     owns_tagger: bool = True
+    gate: Gate = field(default_factory=Gate)
 
     def start(self) -> None:
         """Start the tagging process (it loads spaCy in the background), its worker and the digest scheduler."""
@@ -48,13 +62,25 @@ class Runtime:
         if self.scheduler is not None:
             self.scheduler.start()
 
-    def stop(self) -> None:
+    def stop(self, grace: float | None = None) -> Stopped:
+        """Stop within ``grace`` seconds (``PEPITES_SHUTDOWN_GRACE`` by default): refuse new requests (503, and
+        /healthz too), let those in flight finish, stop the scheduler claiming (a tick under way ends), let
+        the tagging worker finish its batch, then stop the tagging process and close the database."""
+        started = time.monotonic()
+        deadline = started + (self.settings.shutdown_grace if grace is None else grace)
+        in_flight = self.gate.close()
+        requests_finished = self.gate.wait_empty(deadline - time.monotonic())
         if self.scheduler is not None:
             self.scheduler.stop()
-        self.services.tagging.stop()
+        tagging = self.services.tagging
+        # A batch waiting for the tagging process to load cannot finish in time: it stays for the next sweep.
+        ready = tagging.tagger.state == "ready"
+        tagging_finished = tagging.stop(timeout=max(deadline - time.monotonic(), 0.1) if ready else 0.1)
+        left = tagging.pending
         if self.owns_tagger:
-            self.services.tagging.tagger.stop()
+            tagging.tagger.stop()
         self.engine.dispose()
+        return Stopped(in_flight, requests_finished, tagging_finished, left, time.monotonic() - started)
 
 
 def build_runtime(
@@ -110,7 +136,8 @@ def build_runtime(
         if schedule
         else None
     )
-    wsgi = make_wsgi(app, settings.signing_secret or "", sessions, lambda: tagging.tagger.state)
+    gate = Gate()
+    wsgi = make_wsgi(app, settings.signing_secret or "", sessions, lambda: tagging.tagger.state, gate)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -119,6 +146,7 @@ def build_runtime(
         wsgi=wsgi,
         scheduler=scheduler,
         owns_tagger=owns_tagger,
+        gate=gate,
     )
 
 

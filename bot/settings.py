@@ -62,8 +62,10 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str | None = None
+    host: str = "0.0.0.0"
     port: int = 3000
     http_threads: int = 16
+    shutdown_grace: int = 20
     slack_timeout: int = 10
     rate_limit: int = 10
     listener_threads: int = 16
@@ -117,8 +119,10 @@ class Settings:
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
             secret_key=env.get("PEPITES_SECRET_KEY") or None,
+            host=env.get("PEPITES_HOST", "").strip() or "0.0.0.0",
             port=_int(env, "PORT", 3000, 1, 65535),
             http_threads=_int(env, "PEPITES_HTTP_THREADS", 16, 1, 256),
+            shutdown_grace=_int(env, "PEPITES_SHUTDOWN_GRACE", 20, 0, 3600),
             slack_timeout=_int(env, "PEPITES_SLACK_TIMEOUT", 10, 1, 120),
             rate_limit=_int(env, "PEPITES_RATE_LIMIT", 10, 0, 1000),
             listener_threads=_int(env, "PEPITES_LISTENER_THREADS", 16, 1, 256),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError
@@ -27,22 +29,63 @@ def _logging(level: str) -> None:
     install_privacy_filter()
 
 
+class _StopRequest:
+    """Set by SIGTERM or SIGINT; the handler only flips a flag (nothing that could block inside a handler)."""
+
+    def __init__(self) -> None:
+        self.signal: str | None = None
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.signal = signal.Signals(signum).name
+
+    def wait(self) -> str:
+        while self.signal is None:
+            time.sleep(0.1)
+        return self.signal
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM or SIGINT, then drain within ``PEPITES_SHUTDOWN_GRACE`` seconds and exit 0."""
     settings = _settings()
     _logging(settings.log_level)
+    log = logging.getLogger("bot.run")
     from bot.runtime import build_runtime
 
+    stop = _StopRequest()
     runtime = build_runtime(settings)
     runtime.start()
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        logging.getLogger(__name__).info("starting in Socket Mode")
-        SocketModeHandler(runtime.app, settings.app_token).start()
+        log.info("starting in Socket Mode")
+        handler = SocketModeHandler(runtime.app, settings.app_token)
+        handler.connect()
+        received = stop.wait()
+        handler.close()
+        server = None
     else:
-        from bot.slack.server import serve
+        from bot.slack.server import Server
 
-        serve(runtime.wsgi, port=settings.port, threads=settings.http_threads)
+        server = Server(runtime.wsgi, host=settings.host, port=settings.port, threads=settings.http_threads).start()
+        received = stop.wait()
+    log.info(
+        "%s received, stopping: /healthz answers 503, new requests are refused, draining for up to %ss",
+        received,
+        settings.shutdown_grace,
+    )
+    stopped = runtime.stop(settings.shutdown_grace)
+    if server is not None:
+        server.flush(timeout=1.0)
+    log.info(
+        "stopped in %.1fs: %d request(s) in flight %s, tagging batch %s, %d insight(s) left to tag at the next start",
+        stopped.seconds,
+        stopped.requests_in_flight,
+        "finished" if stopped.requests_finished else "NOT all finished",
+        "finished" if stopped.tagging_finished else "NOT finished",
+        stopped.left_untagged,
+    )
     return 0
 
 

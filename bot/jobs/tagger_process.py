@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -31,6 +32,10 @@ def _child(connection: Connection, model_dir: str | None) -> None:
     """The child's loop: load once, say ready, then tag every batch it is sent until told to stop."""
     # Tags can wait a few milliseconds; acks cannot: on a busy machine the web process gets the CPU first.
     os.nice(NICENESS)
+    # A stop signal sent to the whole group (Ctrl-C, systemd) is the parent's to handle: it lets this batch
+    # finish, then closes the pipe. A parent that dies leaves the pipe closed, and this loop ends.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from insights.embedding import embed_sentences
     from insights.pipeline import load_pipelines
     from insights.tagging.tagger import Tagger
@@ -152,15 +157,17 @@ class SubprocessTagger:
         return self.tag_many([text], known)[0]
 
     def _stop_child(self) -> None:
-        if self._connection is not None:
+        # Forget the pipe before closing it: the thread awaiting "ready" then knows it was stopped, not failed.
+        connection, self._connection = self._connection, None
+        if connection is not None:
             try:
-                self._connection.send(None)
+                connection.send(None)
             except OSError:
                 pass
-            self._connection.close()
-            self._connection = None
+            connection.close()
         if self._process is not None:
-            self._process.join(timeout=5)
+            # A child still loading has nothing to finish: it goes at once (a process stop has a deadline).
+            self._process.join(timeout=5 if self._state == "ready" else 0)
             if self._process.is_alive():
                 self._process.kill()
             self._process = None

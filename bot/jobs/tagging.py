@@ -75,6 +75,7 @@ class TaggingWorker:
         self._thread: threading.Thread | None = None
         self._notifier = ThreadPoolExecutor(max_workers=notify_threads, thread_name_prefix="confirm")
         self._idle = threading.Condition()
+        self._stopping = threading.Event()
         # Ids queued and not yet tagged: the minute's sweep finds them untagged too, and must not queue
         # them again (a slow or restarting tagging process would otherwise see the queue grow each minute).
         self._queued: set[int] = set()
@@ -94,12 +95,24 @@ class TaggingWorker:
             self._thread = threading.Thread(target=self._run, name="tagging-worker", daemon=True)
             self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Finish the batch in hand (within ``timeout`` s) and stop; True if it did. What is still queued stays
+        untagged in the database, for the next start's sweep or another replica's."""
+        finished = True
         if self._thread is not None:
+            self._stopping.set()
             self._queue.put(None)
             self._thread.join(timeout)
+            finished = not self._thread.is_alive()
             self._thread = None
-        self._notifier.shutdown(wait=True, cancel_futures=False)
+        self._notifier.shutdown(wait=finished, cancel_futures=not finished)
+        return finished
+
+    @property
+    def pending(self) -> int:
+        """Insights queued and not tagged yet."""
+        with self._idle:
+            return len(self._queued)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until everything submitted so far is tagged (the demo and benchmarks use it)."""
@@ -130,7 +143,7 @@ class TaggingWorker:
                 with self._idle:
                     self._queued.difference_update(ids)
                     self._idle.notify_all()
-            if stopping:
+            if stopping or self._stopping.is_set():
                 return
 
     def _sweep(self) -> None:

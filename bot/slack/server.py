@@ -1,10 +1,17 @@
-"""HTTP mode: Bolt behind its WSGI adapter, served by waitress (a production WSGI server), plus /healthz."""
+"""HTTP mode: Bolt behind its WSGI adapter, served by waitress (a production WSGI server), plus /healthz.
+
+A :class:`Gate` counts the Slack requests in flight; once closed (the process is stopping) /healthz and
+every new request answer 503, so a load balancer drains the replica and Slack retries elsewhere, while the
+requests already inside finish.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -25,6 +32,42 @@ HEALTH_PATH = "/healthz"
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class Gate:
+    """Open while the process serves; closed at stop. Counts the requests inside, for the drain to wait on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._inside = 0
+        self.closed = False
+        self.served_while_closing = 0
+
+    def enter(self) -> bool:
+        """Let a request in (True), or refuse it because the process is stopping (False)."""
+        with self._lock:
+            if self.closed:
+                return False
+            self._inside += 1
+            return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self._inside -= 1
+            if self.closed:
+                self.served_while_closing += 1
+            self._lock.notify_all()
+
+    def close(self) -> int:
+        """Refuse what comes next; how many requests are inside now (the ones the drain waits for)."""
+        with self._lock:
+            self.closed = True
+            return self._inside
+
+    def wait_empty(self, timeout: float) -> bool:
+        """Block until no request is inside (True) or ``timeout`` seconds passed (False)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._inside == 0, max(timeout, 0.0))
 
 
 def health(sessions: sessionmaker[Session], nlp_state: str) -> tuple[int, dict[str, Any]]:
@@ -62,16 +105,46 @@ def _signed(verifier: SignatureVerifier, environ: dict[str, Any], body: bytes) -
         return False
 
 
-def make_wsgi(app: App, signing_secret: str, sessions: sessionmaker[Session], nlp_state: Callable[[], str]) -> WSGIApp:
+def _stopping(start_response: StartResponse) -> Iterable[bytes]:
+    payload = b'{"status": "stopping"}'
+    start_response(
+        "503 Service Unavailable",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
+
+
+def make_wsgi(
+    app: App,
+    signing_secret: str,
+    sessions: sessionmaker[Session],
+    nlp_state: Callable[[], str],
+    gate: Gate | None = None,
+) -> WSGIApp:
     """POST /slack/events goes to Bolt, and with OAuth GET /slack/install and /slack/oauth_redirect too;
-    GET /healthz answers for load balancers; anything else is 404."""
+    GET /healthz answers for load balancers; anything else is 404. Once ``gate`` is closed, /healthz and
+    the Slack paths answer 503."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     verifier = SignatureVerifier(signing_secret)
     slack_paths = {EVENTS_PATH} | ({INSTALL_PATH, REDIRECT_PATH} if app.oauth_flow is not None else set())
+    gate = gate or Gate()
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path not in slack_paths:
+            return route(environ, start_response)
+        if not gate.enter():
+            return _stopping(start_response)
+        try:
+            return route(environ, start_response)
+        finally:
+            gate.leave()
+
+    def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            if gate.closed:
+                return _stopping(start_response)
             status, report = health(sessions, nlp_state())
             payload = json.dumps(report).encode()
             reason = "OK" if status == 200 else "Service Unavailable"
@@ -100,8 +173,24 @@ def make_wsgi(app: App, signing_secret: str, sessions: sessionmaker[Session], nl
     return wsgi
 
 
-def serve(wsgi: WSGIApp, port: int, threads: int, host: str = "0.0.0.0") -> None:
-    """Serve until interrupted."""
-    server = create_server(wsgi, host=host, port=port, threads=threads, ident="pepites")
-    log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
-    server.run()
+class Server:
+    """waitress on its own thread, so the main thread is free to wait for a signal and drain."""
+
+    def __init__(self, wsgi: WSGIApp, host: str, port: int, threads: int) -> None:
+        self._waitress: Any = create_server(wsgi, host=host, port=port, threads=threads, ident="pepites")
+        self._thread = threading.Thread(target=self._waitress.run, name="http", daemon=True)
+        log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
+
+    def start(self) -> Server:
+        self._thread.start()
+        return self
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every answer already computed has been written to its socket (True), or ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            channels = list(self._waitress.active_channels.values())
+            if all(not channel.total_outbufs_len and not channel.requests for channel in channels):
+                return True
+            time.sleep(0.02)
+        return False

@@ -84,6 +84,8 @@ class FakeSlack:
         self.app_id = app_id
         # Filled by tests (and by chat.postMessage/update/delete): what reactions.get answers.
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        # Seconds every call of a method waits before its answer (a slow ``reactions.get``), by method.
+        self.delays: dict[str, float] = {}
         # Overrides merged into users.info answers, by user id.
         self.users: dict[str, dict[str, Any]] = {}
         # usergroups.users.list answers, by user group id.
@@ -612,6 +614,8 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, method: str, params: dict[str, Any], token: str | None, answer: _Answerer | None) -> None:
             fault = fake._record(Call(method, params, token))
+            if fake.delays.get(method):
+                time.sleep(fake.delays[method])
             if fault is not None and fault.delay:
                 time.sleep(fault.delay)
             if fault is not None and fault.error is not None:

@@ -103,6 +103,18 @@ class Replica:
         _signal_group(self.process, signal.SIGKILL)
         self.process.wait(timeout=STOP_GRACE_SECONDS)
 
+    def terminate(self, timeout: float = STOP_GRACE_SECONDS) -> int | None:
+        """SIGTERM the app process alone (as Kubernetes signals a container's first process) and wait for it:
+        its exit code, or None when it did not exit within ``timeout``."""
+        self.killed = True
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        finally:
+            _signal_group(self.process, signal.SIGKILL)
+
     def stop(self) -> None:
         """SIGTERM the group, then SIGKILL what is left after a grace period."""
         if self.process.poll() is None:
@@ -176,7 +188,7 @@ class Replicas:
         folder.mkdir(parents=True, exist_ok=True)  # its working directory: no stray .env, its own model dir
         log_path = folder / "stderr.log"
         env = replica_env(self.database_url, self.api_url, self.signing_secret, port, self.env)
-        with open(log_path, "wb") as log:
+        with open(log_path, "ab") as log:  # a restarted replica writes after its former self
             process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli.main", "run"],
                 env=env,
@@ -208,6 +220,14 @@ class Replicas:
     def live(self) -> list[Replica]:
         """The replicas neither killed nor exited."""
         return [replica for replica in self.replicas if replica.alive]
+
+    def restart(self, index: int) -> Replica:
+        """Start replica ``index`` again (on a new port) once it is gone, and wait for its /healthz."""
+        self.replicas[index].stop()
+        replica = self._spawn(index)
+        self.replicas[index] = replica
+        replica.wait_healthy(self.start_timeout)
+        return replica
 
     def kill(self, index: int) -> Replica:
         """SIGKILL one replica (and its tagging child); the others go on."""
