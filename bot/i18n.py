@@ -31,6 +31,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "delete_confirm_yes": "Supprimer",
         "cancel": "Annuler",
         "deleted": "Pépite n°{id} supprimée.",
+        "message_removed": "« message supprimé par son auteur »",
+        "message_removed_dm": "Le message de la pépite n°{id} a été supprimé dans Slack : son texte est effacé de "
+        "Pépites, ses votes restent comptés.",
         "kind_changed": "Type changé en {kind}, merci : Pépites apprend de vos corrections.",
         "now_anonymous": "La pépite n°{id} est maintenant anonyme.",
         "not_yours": "Seule la personne qui a partagé cette pépite peut la modifier.",
@@ -44,6 +47,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "instant ; votre texte, pour ne rien perdre :",
         "store_failed_modal": "Base de données indisponible : réessayez dans un instant (votre texte reste ici).",
         "empty_modal": "Écrivez ce que vous avez vu ou entendu.",
+        "vote_counted": "Votre vote pour la pépite n°{id} est compté : {votes}/{quorum}.",
+        "vote_escalated": "Votre vote pour la pépite n°{id} est compté ({votes}/{quorum}) : les managers sont alertés.",
+        "modal_cut": "Ce message fait {length} caractères : le formulaire n'en montre que les {limit} premiers. "
+        "Le lien vers le message d'origine est gardé avec la pépite.",
+        "no_words": "Il n'y a pas de mots à enregistrer (seulement des émojis ou des mentions). Décrivez ce que "
+        "vous avez vu ou entendu : `/insight Le client X demande …`.",
         "alert_title": "Pépite n°{id} remontée par {votes} personne(s)",
         "alert_original": "message d'origine",
         "alert_done": "{status} par <@{user}>",
@@ -248,6 +257,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "delete_confirm_yes": "Delete",
         "cancel": "Cancel",
         "deleted": "Insight #{id} deleted.",
+        "message_removed": "“message deleted by its author”",
+        "message_removed_dm": "The message behind insight #{id} was deleted in Slack: its text is gone from Pépites, "
+        "its votes still count.",
         "kind_changed": "Kind changed to {kind}, thanks: Pépites learns from your corrections.",
         "now_anonymous": "Insight #{id} is now anonymous.",
         "not_yours": "Only the person who shared this insight can change it.",
@@ -260,6 +272,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "your text, so nothing is lost:",
         "store_failed_modal": "The database is unavailable: try again in a moment (your text stays here).",
         "empty_modal": "Write what you saw or heard.",
+        "vote_counted": "Your vote for insight #{id} counts: {votes}/{quorum}.",
+        "vote_escalated": "Your vote for insight #{id} counts ({votes}/{quorum}): managers are alerted.",
+        "modal_cut": "This message is {length} characters long: the form shows only its first {limit}. "
+        "The link to the original message is kept with the insight.",
+        "no_words": "There are no words to save (only emoji or mentions). Describe what you saw or heard: "
+        "`/insight Customer X asks …`.",
         "alert_title": "Insight #{id} escalated by {votes} person(s)",
         "alert_original": "original message",
         "alert_done": "{status} by <@{user}>",

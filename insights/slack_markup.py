@@ -94,3 +94,25 @@ def readable(text: str, *, people: bool = True) -> str:
         else:
             out.append("@" + (piece.label or piece.ref))
     return "".join(out)
+
+
+_ATOM = re.compile(r"<[^<>\n]*>|&(?:amp|lt|gt);")
+
+
+def bounded(text: str, limit: int, ellipsis: str = "…") -> str:
+    """At most ``limit`` characters of a text in Slack's form, cut between tokens and entities, never inside."""
+    if len(text) <= limit:
+        return text
+    budget = max(limit - len(ellipsis), 0)
+    cut = budget
+    for match in _ATOM.finditer(text, max(budget - 1100, 0), budget + 1100):
+        if match.start() < budget < match.end():
+            cut = match.start()
+            break
+    return text[:cut].rstrip() + ellipsis
+
+
+def has_words(text: str) -> bool:
+    """Whether a text in Slack's form says something: letters or digits once emoji codes and tokens are gone."""
+    words = re.sub(r":[a-z0-9_+'-]+:", " ", readable(text, people=False), flags=re.IGNORECASE)
+    return any(ch.isalnum() for ch in words)

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import re
 
-# <@U123>, <@U123|léa>, <@W123>: who is mentioned does not change what the insight says.
-_USER = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-# <#C123|general> keeps the channel name, which often names the subject (#support, #logistique).
-_CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
-# <!here>, <!channel>, <!subteam^S123|@ops>, <!date^…|fallback>: broadcast markup, no content.
-_SPECIAL = re.compile(r"<![^>]*>")
-# <https://x|label> keeps the label; <https://x>, <mailto:a@b> alone are dropped.
-_LINK_LABEL = re.compile(r"<(?:https?|mailto|tel|ftp):[^|>]*\|([^>]*)>")
-_LINK_BARE = re.compile(r"<(?:https?|mailto|tel|ftp):[^>]*>")
+from insights.slack_markup import parse
+
 # Pasted URLs that Slack did not wrap (e.g. from an import).
 _RAW_URL = re.compile(r"\bhttps?://\S+")
 # :emoji_name: and skin-tone suffixes such as :+1::skin-tone-2:; times like 10:30 are not matched.
@@ -24,14 +16,19 @@ _SPACES = re.compile(r"\s+")
 
 
 def clean_slack_text(text: str) -> str:
-    """Turn a Slack message into plain text: mentions, links, emoji and markup out, entities unescaped."""
-    text = _USER.sub(" ", text)
-    text = _CHANNEL.sub(lambda m: f" #{m.group(1)} " if m.group(1) else " ", text)
-    text = _SPECIAL.sub(" ", text)
-    text = _LINK_LABEL.sub(lambda m: m.group(1), text)
-    text = _LINK_BARE.sub(" ", text)
+    """Turn a Slack message into plain text: the words people typed and links' labels; mentions, channel
+    names, broadcasts, bare links, emoji and markup out (a colleague's name or #ventes says nothing of the
+    insight: «vu dans #ventes» must not read as a sale)."""
+    words: list[str] = []
+    for piece in parse(text):
+        if piece.kind == "text":
+            words.append(piece.text)
+        elif piece.kind == "link" and piece.label:
+            words.append(piece.label)
+        else:
+            words.append(" ")
+    text = "".join(words)
     text = _RAW_URL.sub(" ", text)
-    text = html.unescape(text) if "&" in text else text
     text = _EMOJI.sub(" ", text)
     text = _FORMAT.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import string
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.ids import MAX_TEXT_LENGTH, SUBCOMMANDS
 from bot.services import Capture, Database
+from insights.slack_markup import has_words
 from models.insights import InsightDraft, add_insight, insight_id_by_key, recent_captures, remember_confirmation
 from models.privacy import ReporterVault
 from models.read import InsightCard, card_of
@@ -40,13 +42,17 @@ def text_problem(text: str) -> str | None:
         return "empty"
     if len(text) > MAX_TEXT_LENGTH:
         return "too_long"
+    if not has_words(text):
+        return "no_words"  # «:tada: :tada: :fire:» or a lone mention: nothing to read, nothing to count
     return None
 
 
 def is_unknown_subcommand(text: str) -> bool:
     """One bare word that is not a subcommand: a typo like ``/insight hepl``, not an insight."""
     words = text.split()
-    return len(words) == 1 and words[0].isalpha() and len(words[0]) <= 20 and words[0].lower() not in SUBCOMMANDS
+    # «Bravo» and «Bravo!» alike: the punctuation around one word does not make it an insight.
+    word = words[0].strip(string.punctuation + "¡¿«»…") if len(words) == 1 else ""
+    return word.isalpha() and len(word) <= 20 and word.lower() not in SUBCOMMANDS
 
 
 def message_key(team_id: str, channel_id: str, ts: str) -> str:

@@ -15,6 +15,7 @@ from bot.flows.lookups import Unavailable, erase_reporter, my_insights, save_set
 from bot.i18n import t
 from bot.services import Capture, Database, Services, Workspaces
 from bot.slack import messenger
+from bot.slack.directory import with_names
 from bot.slack.payloads import team_of
 from bot.views.blocks import as_dicts
 from bot.views.capture_modal import CaptureOrigin, capture_modal
@@ -50,7 +51,7 @@ def insight_command_callback(
     team_id = team_of(body)
     config = workspaces.config(team_id)
     lang = config.language
-    text = from_slack(body.get("text") or "").strip()
+    text = (body.get("text") or "").strip()  # as Slack sent it: stored in that form, rendered once by the views
     words = text.split()
     first = words[0].lower() if words else ""
     if not text:
@@ -66,7 +67,7 @@ def insight_command_callback(
         _answer_mine(capture.db, ack, body, lang)
         return
     if first in SEARCH_WORDS:
-        _answer_search(capture.db, ack, team_id, lang, text[len(words[0]) :].strip())
+        _answer_search(capture.db, ack, team_id, lang, from_slack(text[len(words[0]) :]).strip())
         return
     if len(words) == 1 and first in FORGET_WORDS:
         ack(response_type="ephemeral", text=t(lang, "forget_title"), blocks=as_dicts(forget_blocks(lang)))
@@ -75,19 +76,23 @@ def insight_command_callback(
         _open_config(workspaces, ack, body, client, team_id)
         return
     if first in LATER_SUBCOMMANDS or is_unknown_subcommand(text):
-        message = t(lang, "unknown_subcommand", word=safe(words[0], 40))
+        message = t(lang, "unknown_subcommand", word=safe(from_slack(words[0]), 40))
         ack(response_type="ephemeral", text=message, blocks=as_dicts(text_blocks(message)))
         return
     problem = text_problem(text)
+    if problem == "no_words":
+        message = t(lang, "no_words")
+        ack(response_type="ephemeral", text=message, blocks=as_dicts(error_with_text_blocks(message, text)))
+        return
     if problem == "too_long":
         message = t(lang, "too_long", length=len(text), limit=ids.MAX_TEXT_LENGTH)
         ack(response_type="ephemeral", text=message, blocks=as_dicts(error_with_text_blocks(message, text)))
         return
-    _capture(capture, ack, body, text, lang)
+    _capture(capture, ack, body, with_names(client, text), lang)  # mentions named once, for every surface
 
 
 def _capture(capture: Capture, ack: Ack, body: dict[str, Any], text: str, lang: str) -> None:
-    team_id, user_id = body["team_id"], body["user_id"]
+    team_id, user_id = team_of(body), body["user_id"]
     draft = draft_from(
         team_id=team_id,
         idempotency_key=f"command:{team_id}:{body.get('trigger_id') or body.get('response_url')}",
@@ -115,7 +120,7 @@ def _capture(capture: Capture, ack: Ack, body: dict[str, Any], text: str, lang: 
 
 def _answer_mine(db: Database, ack: Ack, body: dict[str, Any], lang: str) -> None:
     try:
-        cards = my_insights(db, body["team_id"], body["user_id"])
+        cards = my_insights(db, team_of(body), body["user_id"])
     except Unavailable:
         ack(response_type="ephemeral", text=t(lang, "store_failed"))
         return

@@ -19,15 +19,18 @@ from bot.flows.capture import (
     message_key,
     reporter_fields,
     store,
+    text_problem,
 )
 from bot.flows.confirmations import send_confirmation
-from bot.flows.escalation import vote_to_escalate, withdraw_vote
+from bot.flows.escalation import vote_count, vote_to_escalate, withdraw_vote
 from bot.i18n import t
 from bot.ids import MAX_TEXT_LENGTH
 from bot.services import Capture, Database, Services, Workspaces
 from bot.slack import messenger
 from bot.slack.client import NO_ANSWER
-from bot.views.safe import from_slack, truncate
+from bot.slack.directory import with_names
+from bot.slack.payloads import workspace_of
+from insights.slack_markup import bounded
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +55,19 @@ def reaction_added_callback(
     reaction = str(event.get("reaction", ""))
     team_id = _team(body, context)
     config = workspaces.config(team_id)
+    own = {i for i in (context.bot_id, context.bot_user_id) if i}
     if is_capture_reaction(reaction, config.capture_emoji):
-        _capture_message(capture, workspaces, event, team_id, client)
+        _capture_message(capture, workspaces, event, team_id, client, own)
     elif any(is_capture_reaction(reaction, emoji) for emoji in config.escalation_emojis):
-        insight_id = _capture_message(capture, workspaces, event, team_id, client)  # the stored one if any
+        # A vote is a vote: the message's author reports it, whoever votes first.
+        insight_id = _capture_message(capture, workspaces, event, team_id, client, own, by_author=True)
         if insight_id is not None:
-            vote_to_escalate(capture.db, workspaces, client, team_id, insight_id, str(event["user"]))
+            voter = str(event["user"])
+            escalated = vote_to_escalate(capture.db, workspaces, client, team_id, insight_id, voter)
+            votes = vote_count(capture.db, insight_id)
+            key = "vote_escalated" if escalated else "vote_counted"
+            text = t(config.language, key, id=insight_id, votes=votes, quorum=config.quorum)
+            _tell(client, str(item.get("channel") or ""), voter, text)
 
 
 def reaction_removed_callback(
@@ -77,19 +87,32 @@ def reaction_removed_callback(
 
 
 def _team(body: dict[str, Any], context: BoltContext) -> str:
-    return str(body.get("team_id") or context.team_id or "")
+    return workspace_of(context)  # the installed workspace, never the reactor's own team (Slack Connect)
 
 
 def _capture_message(
-    capture: Capture, workspaces: Workspaces, event: dict[str, Any], team_id: str, client: WebClient
+    capture: Capture,
+    workspaces: Workspaces,
+    event: dict[str, Any],
+    team_id: str,
+    client: WebClient,
+    own: set[str],
+    *,
+    by_author: bool = False,
 ) -> int | None:
-    """Read the message behind the reaction (``reactions.get``) and store it as an insight; its id."""
+    """Read the message behind the reaction (``reactions.get``) and store it as an insight; its id.
+
+    ``by_author``: the message's author is the reporter (an escalation vote), else the person who reacted.
+    The bot's own posts (the digest, an alert) are never captured.
+    """
     item = event["item"]
     channel_id, ts, user_id = str(item["channel"]), str(item["ts"]), str(event["user"])
     key = message_key(team_id, channel_id, ts)
     existing = captured_id(capture.db, key)
     if existing is not None:
         return existing  # someone else saved it first: one insight however many people add the emoji
+    if str(event.get("item_user") or "") in own:
+        return None
     config = workspaces.config(team_id)
     lang = config.language
     try:
@@ -99,21 +122,28 @@ def _capture_message(
         _tell(client, channel_id, user_id, t(lang, "reaction_unread", emoji=config.capture_emoji))
         return None
     message = response.get("message") or {}
-    text = from_slack(str(message.get("text") or "")).strip()
+    if own & {str(message.get("bot_id") or ""), str(message.get("user") or "")}:
+        return None  # a :gem: on the digest is not an insight
+    text = str(message.get("text") or "").strip()  # as Slack sent it: rendered once by the views
     if not text:
         _tell(client, channel_id, user_id, t(lang, "no_text"))
         return None
+    if text_problem(bounded(text, MAX_TEXT_LENGTH)) == "no_words":
+        _tell(client, channel_id, user_id, t(lang, "no_words"))
+        return None
+    author = str(message.get("user") or event.get("item_user") or "")
+    reporter = author if by_author and author else user_id
     # A message longer than an insight is kept to its first 4,000 characters; the permalink keeps the rest.
     draft = draft_from(
         team_id=team_id,
         idempotency_key=key,
-        text=truncate(text, MAX_TEXT_LENGTH),
+        text=bounded(with_names(client, text), MAX_TEXT_LENGTH),  # mentions named once, for every surface
         source="reaction",
         channel_id=channel_id,
         message_ts=ts,
-        author_id=message.get("user") or event.get("item_user"),
+        author_id=author or None,
         permalink=message.get("permalink"),
-        **reporter_fields(capture.db.vault, team_id, user_id, anonymous=False),
+        **reporter_fields(capture.db.vault, team_id, reporter, anonymous=False),
     )
     try:
         card, created = store(capture, draft)
@@ -124,7 +154,7 @@ def _capture_message(
         _tell(client, channel_id, user_id, t(lang, "store_failed_modal"))
         raise
     if created:
-        send_confirmation(capture, client, lang, user_id, card, created=True, permalink=None, channel_id=channel_id)
+        send_confirmation(capture, client, lang, reporter, card, created=True, permalink=None, channel_id=channel_id)
     return card.id
 
 

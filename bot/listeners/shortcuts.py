@@ -24,9 +24,11 @@ from bot.flows.confirmations import send_confirmation
 from bot.i18n import t
 from bot.services import Capture, Services, Workspaces
 from bot.slack.client import NO_ANSWER
+from bot.slack.directory import with_names
 from bot.slack.payloads import team_of
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
-from bot.views.safe import from_slack
+from bot.views.slack_text import plain
+from insights.slack_markup import encode
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,8 @@ def save_shortcut_callback(workspaces: Workspaces, ack: Ack, shortcut: dict[str,
     ack()
     lang = workspaces.lang_of(team_of(shortcut))
     message = shortcut.get("message") or {}
-    text = from_slack(message.get("text") or "").strip()
+    # The form shows what a person reads (@name, «Logistar (https://…)», @here that pings nobody), never raw tokens.
+    text = plain(with_names(client, str(message.get("text") or "")), urls=True).strip()
     if not text:
         client.views_open(trigger_id=shortcut["trigger_id"], view=notice_modal(lang, t(lang, "no_text")))
         return
@@ -59,11 +62,14 @@ def capture_submission_callback(
 ) -> None:
     """Validate and store the modal's insight; errors keep the modal open with the text in it."""
     lang = workspaces.lang_of(team_of(body))
-    text = (_state(view, ids.BLOCK_TEXT, ids.INPUT_TEXT).get("value") or "").strip()
+    # Typed characters, encoded as Slack would send them: every stored text has one form.
+    text = encode((_state(view, ids.BLOCK_TEXT, ids.INPUT_TEXT).get("value") or "").strip())
     problem = text_problem(text)
     if problem:
         if problem == "too_long":
             message = t(lang, "too_long", length=len(text), limit=ids.MAX_TEXT_LENGTH).split(".")[0] + "."
+        elif problem == "no_words":
+            message = t(lang, "no_words")
         else:
             message = t(lang, "empty_modal")
         ack(response_action="errors", errors={ids.BLOCK_TEXT: message})
@@ -72,7 +78,7 @@ def capture_submission_callback(
     anonymous = bool(_state(view, ids.BLOCK_ANONYMOUS, ids.INPUT_ANONYMOUS).get("selected_options"))
     customer = (_state(view, ids.BLOCK_CUSTOMER, ids.INPUT_CUSTOMER).get("value") or "").strip() or None
     origin = CaptureOrigin.loads(view.get("private_metadata") or "")
-    team_id = (body.get("team") or {}).get("id") or view.get("team_id") or ""
+    team_id = team_of(body)  # the installed workspace (view.app_installed_team_id in a Slack Connect channel)
     user_id = body["user"]["id"]
     from_message = origin.source == "shortcut" and origin.channel_id and origin.message_ts
     key = (

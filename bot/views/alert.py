@@ -17,13 +17,14 @@ from bot import ids
 from bot.i18n import t
 from bot.views.digest import link
 from bot.views.safe import quote, safe
+from bot.views.slack_text import quote as stored_quote
 from models.read import InsightCard
 
 
 def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_by: str | None = None) -> list[Block]:
     """The alert: the insight, how many people pushed it, and the managers' buttons (or who acted)."""
     kind = t(lang, f"kind_{card.kind}") if card.kind else t(lang, "kind_pending")
-    lines = [f"*{t(lang, 'alert_title', id=card.id, votes=votes)}*", quote(card.text, 2500)]
+    lines = [f"*{t(lang, 'alert_title', id=card.id, votes=votes)}*", stored_quote(card.text, 2500)]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
     context = [kind]
     if card.signal and card.subject:
@@ -66,7 +67,7 @@ def status_note_text(card: InsightCard, lang: str, by: str) -> str:
 def status_note_blocks(card: InsightCard, lang: str, by: str, note: str | None = None) -> list[Block]:
     """What the reporter reads: that line, the manager's note if any, and their insight quoted."""
     text = status_note_text(card, lang, by)
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{text}\n{quote(card.text, 2000)}"))]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{text}\n{stored_quote(card.text, 2000)}"))]
     if note:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=f"{t(lang, 'status_note_words')}\n{quote(note, 2500)}"))

@@ -61,6 +61,9 @@ def capture_modal(lang: str, origin: CaptureOrigin, prefill: str | None = None) 
                 ]
             )
         )
+    if prefill and len(prefill) > ids.MODAL_TEXT_LENGTH:  # said, never cut silently; the link keeps the rest
+        note = t(lang, "modal_cut", length=len(prefill), limit=ids.MODAL_TEXT_LENGTH)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     blocks += [
         InputBlock(
             block_id=ids.BLOCK_TEXT,

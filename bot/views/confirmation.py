@@ -17,7 +17,8 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.i18n import t
-from bot.views.safe import quote, safe, truncate
+from bot.views.safe import safe, truncate
+from bot.views.slack_text import mrkdwn, quote
 from insights.types import KINDS
 from models.read import InsightCard
 
@@ -52,7 +53,10 @@ def confirmation_blocks(card: InsightCard, lang: str, *, again: bool = False) ->
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t(lang, "anonymous_note"))]))
     if card.duplicate_of is not None:
         offer = t(
-            lang, "duplicate_offer", id=card.duplicate_of, text=safe(" ".join((card.duplicate_text or "").split()), 300)
+            lang,
+            "duplicate_offer",
+            id=card.duplicate_of,
+            text=mrkdwn(" ".join((card.duplicate_text or "").split()), 300),
         )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=offer)))
     options = [kind_option(lang, card.id, kind) for kind in KINDS]

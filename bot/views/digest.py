@@ -28,7 +28,8 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.i18n import MESSAGES, t
-from bot.views.safe import quote, safe, truncate
+from bot.views.safe import safe, truncate
+from bot.views.slack_text import mrkdwn, quote
 from insights.digest.build import CountDelta, Digest, DigestInsight, ThemeDigest
 
 MAX_BLOCKS: Final = 50
@@ -202,7 +203,7 @@ def _text_list(lang: str, title: str, items: Sequence[DigestInsight]) -> list[Bl
     used = len(title)
     for insight in items[:LIST_SHOWN]:
         ref = link(insight.permalink, f"#{insight.id}") or f"#{insight.id}"
-        line = f"• {ref} {safe(' '.join(insight.text.split()), LINE_LIMIT)}"
+        line = f"• {ref} {mrkdwn(' '.join(insight.text.split()), LINE_LIMIT)}"
         if used + 1 + len(line) > SECTION_LIMIT - 100:  # whole lines only: a cut could fall inside a link
             break
         lines.append(line)

@@ -28,7 +28,8 @@ from slack_sdk.models.views import View
 
 from bot.i18n import t
 from bot.views.digest import day, euros, excerpt, item_controls, known, link, number
-from bot.views.safe import ELLIPSIS, from_slack, quote, safe, truncate
+from bot.views.safe import ELLIPSIS, from_slack, safe, truncate
+from bot.views.slack_text import quote
 from models.home import HomeEscalation, HomeTheme
 from models.read import InsightCard
 

@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 from bot import ids
 from bot.i18n import t
 from bot.views.safe import quote, safe
+from bot.views.slack_text import quote as stored_quote
 from models.read import InsightCard
 
 INPUT: Final = "value"
@@ -60,7 +61,7 @@ def _text_input(lang: str, block: str, label: str, *, optional: bool, multiline:
 
 
 def _excerpt(card: InsightCard) -> Block:
-    return SectionBlock(text=MarkdownTextObject(text=f"*#{card.id}*\n{quote(card.text, 1500)}"))
+    return SectionBlock(text=MarkdownTextObject(text=f"*#{card.id}*\n{stored_quote(card.text, 1500)}"))
 
 
 def resolve_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
@@ -146,7 +147,7 @@ def relay_to_reporter_blocks(lang: str, card: InsightCard, text: str, reply_id: 
     return [
         SectionBlock(text=MarkdownTextObject(text=t(lang, "relay_to_reporter", id=card.id))),
         SectionBlock(text=MarkdownTextObject(text=quote(text, 2900))),
-        ContextBlock(elements=[MarkdownTextObject(text=quote(card.text, 1000))]),
+        ContextBlock(elements=[MarkdownTextObject(text=stored_quote(card.text, 1000))]),
         ActionsBlock(
             block_id=f"relay-{reply_id}",
             elements=[ButtonElement(action_id=ids.ACTION_ANSWER, text=t(lang, "answer"), value=str(reply_id))],

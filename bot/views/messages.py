@@ -17,7 +17,8 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.i18n import t
-from bot.views.safe import quote, safe, truncate
+from bot.views.safe import safe, truncate
+from bot.views.slack_text import quote
 from models.read import InsightCard
 
 

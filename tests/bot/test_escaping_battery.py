@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -42,7 +43,9 @@ from bot.views.confirmation import confirmation_blocks, confirmation_text
 from bot.views.digest import digest_blocks, digest_text, signals_blocks, signals_text
 from bot.views.messages import error_with_text_blocks, help_blocks, help_text, mine_blocks, search_blocks
 from bot.views.safe import from_slack, quote, safe, truncate
+from bot.views.slack_text import plain
 from insights.digest.build import DigestInsight, build_digest
+from insights.slack_markup import parse
 from insights.themes.trends import TRENDS, ThemeTrend
 from insights.types import KINDS, SIGNALS
 from models.read import InsightCard
@@ -96,8 +99,8 @@ def _encode(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-# What a listener hands to a view after from_slack(): the characters typed plus Slack's live tokens.
-captured_text = st.lists(st.tuples(st.booleans(), piece), max_size=10).map(_slack_wire).map(from_slack)
+# What a view gets since issue 12: text stored as Slack sent it (typed characters encoded, real tokens).
+captured_text = st.lists(st.tuples(st.booleans(), piece), max_size=10).map(_slack_wire)
 huge_text = st.builds(
     lambda seed, size: (seed * (HUGE // len(seed) + 1))[:size],
     st.lists(piece, min_size=1, max_size=4).map("".join).filter(bool),
@@ -134,6 +137,10 @@ hostile_urls = st.one_of(good_urls, st.sampled_from(URL_LIKE), hostile_text, st.
 
 # The bot's own URL pattern (bot/views/digest.py), applied with fullmatch: a URL ending in a newline is not one.
 BOT_URL = re.compile(r"https?://[^\s<>|]{1,1000}")
+# A link Slack itself put in a stored text (a real token, never typed characters, which arrive encoded).
+STORED_LINK = re.compile(r"(?:https?://|mailto:)[^\s<>|]{1,1000}", re.IGNORECASE)
+# A label that reads as an address: it must name the link's own host, or the link is forged.
+ADDRESS_LABEL = re.compile(r"(?:[a-z][a-z0-9+.-]*:/*)?(?:[\w-]+@)?((?:[\w-]+\.)+[a-z]{2,})(?:[/:?#].*)?", re.I)
 
 # --- the checks ----------------------------------------------------------------------------------------
 
@@ -165,6 +172,29 @@ class Allowed:
             self.urls.add(url)
         return self
 
+    def stored(self, *texts: str | None) -> Allowed:
+        """The links Slack put in these stored texts as tokens: the renderer may show them as links."""
+        for text in texts:
+            for part in parse(text or ""):
+                if part.kind == "link" and STORED_LINK.fullmatch(part.ref):
+                    self.urls.add(part.ref)
+        return self
+
+
+def _host(url: str) -> str:
+    if url.lower().startswith("mailto:"):
+        return url.split("@", 1)[-1].split("?", 1)[0].lower()
+    return (urlsplit(url).hostname or "").lower()
+
+
+def forged(url: str, label: str) -> bool:
+    """A label that reads as an address other than the link's own (``<https://evil|https://acme.slack.com>``)."""
+    match = ADDRESS_LABEL.fullmatch(label.replace("&amp;", "&").strip())
+    if not match:
+        return False
+    host, claimed = _host(url), match.group(1).lower()
+    return not (host == claimed or host.endswith("." + claimed) or claimed.endswith("." + host))
+
 
 def leftover(text: str, allowed: Allowed) -> str:
     """``text`` without the tokens the bot built; any ``<`` still in it is an active or broken token."""
@@ -176,7 +206,8 @@ def leftover(text: str, allowed: Allowed) -> str:
         if inner[:1] in "@#" and inner[1:] in allowed.ids:
             return ""
         url, bar, label = inner.partition("|")
-        if bar and label and "|" not in label and url.replace("&amp;", "&") in allowed.urls:
+        real = url.replace("&amp;", "&")
+        if bar and label and "|" not in label and real in allowed.urls and not forged(real, label):
             return ""
         return match.group(0)
 
@@ -370,7 +401,7 @@ def digests(draw: st.DrawFn) -> tuple[Any, Allowed]:
     items = [draw(digest_insights(i + 1)) for i in range(n)]
     allowed = Allowed()
     for item in items:
-        allowed.url(item.permalink)
+        allowed.url(item.permalink).stored(item.text)
     clusters = []
     trends: dict[str, ThemeTrend] = {}
     for k in range(draw(st.integers(0, 6))):
@@ -398,7 +429,12 @@ CAPTURE_MAX_LENGTH: tuple[str, ...] = ()
 def test_confirmation(card: InsightCard, lang: str, again: bool) -> None:
     EXAMPLES["confirmation"] += 1
     text = confirmation_text(card, lang, again=again)
-    check_payload("confirmation", confirmation_blocks(card, lang, again=again), Allowed(), texts=[text])
+    check_payload(
+        "confirmation",
+        confirmation_blocks(card, lang, again=again),
+        Allowed().stored(card.text, card.duplicate_text),
+        texts=[text],
+    )
 
 
 @settings(BATTERY, max_examples=250)
@@ -414,7 +450,7 @@ def test_alert_and_reporter_note(
     card: InsightCard, lang: str, votes: int, acted_by: str | None, by: str, note: str | None
 ) -> None:
     EXAMPLES["alert_and_reporter_note"] += 1
-    allowed = Allowed(ids={acted_by} if acted_by else set()).url(card.permalink)
+    allowed = Allowed(ids={acted_by} if acted_by else set()).url(card.permalink).stored(card.text)
     check_payload(
         "escalation_alert",
         escalation_alert_blocks(card, lang, votes, acted_by=acted_by),
@@ -424,7 +460,7 @@ def test_alert_and_reporter_note(
     check_payload(
         "status_note",
         status_note_blocks(card, lang, by, note),
-        Allowed(ids={by}),
+        Allowed(ids={by}).stored(card.text),
         texts=[status_note_text(card, lang, by)],
     )
 
@@ -453,7 +489,7 @@ def test_crowded_week(n: int, themes: int, text: str, lang: str, more_url: str |
     """Every part full (big_week): the caps hold and hostile text still comes out inert."""
     EXAMPLES["crowded_week"] += 1
     digest = big_week(n, themes, text)
-    allowed = Allowed().url(more_url)
+    allowed = Allowed().url(more_url).stored(text)
     for i in range(1, n + 1):
         allowed.url(insight(i).permalink)
     check_payload("digest_crowded", digest_blocks(digest, lang, more_url=more_url), allowed)
@@ -480,11 +516,12 @@ def test_messages(
         Allowed(),
         texts=[help_text(lang, capture, escalate, quorum)],
     )
-    check_payload("mine", mine_blocks(lang, mine), Allowed(), texts=[t(lang, "mine_title")])
+    stored = Allowed().stored(text, *(card.text for card in mine))
+    check_payload("mine", mine_blocks(lang, mine), stored, texts=[t(lang, "mine_title")])
     for key in ("too_long", "store_failed"):
         message = t(lang, key, length=len(text), limit=ids.MAX_TEXT_LENGTH)
-        check_payload("error_with_text", error_with_text_blocks(message, text), Allowed(), texts=[message])
-    check_payload("search", search_blocks(lang, query, mine), Allowed())
+        check_payload("error_with_text", error_with_text_blocks(message, text), stored, texts=[message])
+    check_payload("search", search_blocks(lang, query, mine), stored)
 
 
 @settings(BATTERY, max_examples=300)
@@ -532,11 +569,12 @@ def test_closing_the_loop(card: InsightCard, lang: str, text: str, reply_id: int
     manage = pytest.importorskip("bot.views.manage")
     context = manage.ModalContext(card.id, response_url, reply_id)
     for name in ("resolve_modal", "reply_modal", "answer_modal"):
-        view = check_payload(f"manage/{name}", getattr(manage, name)(lang, card, context), Allowed())
+        view = check_payload(f"manage/{name}", getattr(manage, name)(lang, card, context), Allowed().stored(card.text))
         assert isinstance(view, dict)
         assert manage.ModalContext.loads(view["private_metadata"]) == context
-    check_payload("manage/relay_to_reporter", manage.relay_to_reporter_blocks(lang, card, text, reply_id), Allowed())
-    check_payload("manage/relay_to_manager", manage.relay_to_manager_blocks(lang, card, text), Allowed())
+    own = Allowed().stored(card.text)  # the relayed words were typed in a form: never links
+    check_payload("manage/relay_to_reporter", manage.relay_to_reporter_blocks(lang, card, text, reply_id), own)
+    check_payload("manage/relay_to_manager", manage.relay_to_manager_blocks(lang, card, text), own)
 
 
 # --- Slack's entity encoding: decoded once, escaped again, never left live ---------------------------
@@ -573,30 +611,60 @@ def test_round_trip_helpers(wire: str, typed: str, shown: str) -> None:
     assert safe(wire) != shown or wire == typed  # escaping never decodes: already-escaped text is escaped again
 
 
-@pytest.mark.parametrize(("wire", "typed", "shown"), SLACK_ROUND_TRIPS)
+# Stored text (as Slack sent it) through the views since issue 12: (stored, what the shortcut's form shows
+# to edit, as the bot reposts it). Typed characters come out as typed and inert; Slack's own tokens as
+# their readable form: a broadcast as a plain word that pings nobody, a person as @name, a channel as #name,
+# a link as a link whose label cannot claim another address.
+VIEW_ROUND_TRIPS = [
+    ("&lt;!channel&gt;", "<!channel>", "&lt;!channel&gt;"),
+    ("&amp;lt;!channel&amp;gt;", "&lt;!channel&gt;", "&amp;lt;!channel&amp;gt;"),
+    ("<!channel>", "@channel", "@channel"),
+    ("<!here|here>", "@here", "@here"),
+    ("<!subteam^S1|@team>", "@team", "@team"),
+    ("<@U123|farid> &amp; <#C123|général>", "@farid & #général", "@farid &amp; #général"),
+    ("<#C123>", "#channel", "#channel"),
+    ("&lt;https://evil|safe&gt;", "<https://evil|safe>", "&lt;https://evil|safe&gt;"),
+    ("&amp;amp;", "&amp;", "&amp;amp;"),
+    (
+        "<https://www.logistar.fr/promo|Logistar>",
+        "Logistar (https://www.logistar.fr/promo)",
+        "<https://www.logistar.fr/promo|Logistar>",
+    ),
+    (
+        "<https://evil.example/x|https://acme.slack.com>",
+        "https://evil.example/x",
+        "<https://evil.example/x|https://evil.example/x>",
+    ),
+    ("<javascript:alert(1)|clic>", "<javascript:alert(1)|clic>", "&lt;javascript:alert(1)|clic&gt;"),
+]
+
+
+@pytest.mark.parametrize(("wire", "typed", "shown"), VIEW_ROUND_TRIPS)
 def test_round_trip_through_views(wire: str, typed: str, shown: str) -> None:
-    """Captured text (reaction, shortcut, command) reaches each view decoded once, and is reposted inert."""
-    text = from_slack(wire) + " fin"
-    card = InsightCard(id=7, text=text, status="open", anonymous=False, subject=text, signal="lead", tagged=True)
+    """Stored text (reaction, shortcut, command) reaches each view as Slack sent it, and is reposted inert."""
+    text = wire + " fin"
+    card = InsightCard(id=7, text=text, status="open", anonymous=False, subject="Logistar", signal="lead", tagged=True)
     payloads = {
         "confirmation": confirmation_blocks(card, "fr"),
         "alert": escalation_alert_blocks(card, "fr", 3),
         "status_note": status_note_blocks(card, "en", "U0BOSS01"),
-        "status_note_words": status_note_blocks(card, "en", "U0BOSS01", text),
         "error": error_with_text_blocks("oops", text),
         "mine": mine_blocks("en", [card]),
         "digest": digest_blocks(
-            build_digest([insight(7, text, kind="success")], {}, [theme("t1", text, [])], {}, [], [], START, END), "fr"
+            build_digest([insight(7, text, kind="success")], {}, [theme("t1", "x", [])], {}, [], [], START, END), "fr"
         ),
     }
-    allowed = Allowed(ids={"U0BOSS01"}).url(insight(7).permalink)
+    allowed = Allowed(ids={"U0BOSS01"}).url(insight(7).permalink).stored(text)
     for name, blocks in payloads.items():
         data = check_payload(f"round_trip/{name}", blocks, allowed)
         assert f"{shown} fin" in json.dumps(data, ensure_ascii=False), name
-    modal = capture_modal("fr", CaptureOrigin("shortcut", "C0CHAN001", "1.2", "U0AUTH001"), prefill=text)
-    assert modal.to_dict()["blocks"][1]["element"]["initial_value"] == f"{typed} fin"  # as typed, to edit
-    notice = check_payload("round_trip/notice", notice_modal("fr", "x", text), Allowed())
-    assert f"{shown} fin" in json.dumps(notice, ensure_ascii=False)
+    # The shortcut's form shows the readable text, to edit; submitted, it is encoded back into Slack's form.
+    prefill = plain(text, urls=True)
+    modal = capture_modal("fr", CaptureOrigin("shortcut", "C0CHAN001", "1.2", "U0AUTH001"), prefill=prefill)
+    assert modal.to_dict()["blocks"][1]["element"]["initial_value"] == f"{typed} fin"
+    # A note typed in a form is typed characters: shown exactly as typed, inert.
+    note = check_payload("round_trip/status_note_words", status_note_blocks(card, "en", "U0BOSS01", typed), allowed)
+    assert safe(typed) in json.dumps(note, ensure_ascii=False)
 
 
 def test_checker_catches_what_it_must() -> None:
@@ -611,6 +679,8 @@ def test_checker_catches_what_it_must() -> None:
         "<https://evil|safe>",
         "<https://acme.slack.com/archives/C1/p1?a=1&amp;b=2|a|b>",
         "<https://acme.slack.com/archives/C1/p1?a=1&amp;b=2",
+        "<https://acme.slack.com/archives/C1/p1?a=1&amp;b=2|https://evil.example>",
+        "<https://acme.slack.com/archives/C1/p1?a=1&amp;b=2|www.bank.fr>",
     ]:
         with pytest.raises(AssertionError):
             assert_inert(bad, own, "probe")

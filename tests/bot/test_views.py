@@ -19,7 +19,7 @@ HOSTILE = [
     "<!here> & <!everyone>",
     "<!subteam^S1> regardez",
     "merci <@U123> !",
-    "voir <https://evil.example|le lien sûr>",
+    "voir &lt;https://evil.example|le lien sûr&gt; tapé",
     "&lt;!channel&gt; déjà encodé",
     "a\u202eevil\u202c text",
 ]
@@ -60,8 +60,10 @@ def test_views_no_mention_or_link_survives(text: str) -> None:
     for payload in payloads:
         for token in ACTIVE:
             assert token not in payload
-    if "<" in text:
-        assert "&lt;" in payloads[0]  # shown literally, not dropped
+    if "&lt;" in text:
+        assert "&lt;" in payloads[0]  # typed characters shown literally, not dropped
+    elif "<" in text:
+        assert "@" in payloads[0]  # Slack's own tokens shown as plain words (@channel, @U123), pinging nobody
     assert "\u202e" not in payloads[0]
 
 
@@ -134,8 +136,9 @@ def test_views_capture_modal_is_valid_and_carries_its_origin() -> None:
     view = capture_modal("fr", origin, prefill="x" * 5000).to_dict()
     assert len(view["title"]["text"]) <= 24
     assert CaptureOrigin.loads(view["private_metadata"]) == origin
-    text_input = view["blocks"][1]["element"]
+    text_input = next(b["element"] for b in view["blocks"] if b.get("block_id") == "text")
     assert text_input["max_length"] == 3000 and len(text_input["initial_value"]) == 3000  # Slack's input limit
+    assert "5000" in json.dumps(view["blocks"][1])  # the form says the message was longer, never cuts silently
     notice_modal("en", "no text").to_dict()
 
 

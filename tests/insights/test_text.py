@@ -10,7 +10,12 @@ from insights.text import clean_slack_text
     [
         ("merci <@U03K2M9QP> pour le coup de main", "merci pour le coup de main"),
         ("ping <@U03K2M9QP|léa> stp", "ping stp"),
-        ("questions → <#C05FIN2|compta>", "questions → #compta"),
+        ("questions → <#C05FIN2|compta>", "questions →"),
+        # A channel's name is where it was said, not what: «vente» must not come from #ventes (issue 12).
+        (
+            "Grosse promo chez <https://www.logistar.fr/promo|Logistar> vu dans <#C0VENTES|ventes>",
+            "Grosse promo chez Logistar vu dans",
+        ),
         ("voir <https://jira.example.com/PRD-1|le ticket> demain", "voir le ticket demain"),
         ("pricing page: <https://coldtrack.io/pricing>", "pricing page:"),
         ("<!here> réunion à 10:30", "réunion à 10:30"),
