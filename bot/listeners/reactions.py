@@ -29,7 +29,6 @@ from bot.services import Capture, Database, Services, Workspaces
 from bot.slack import messenger
 from bot.slack.client import NO_ANSWER
 from bot.slack.directory import with_names
-from bot.slack.payloads import workspace_of
 from insights.slack_markup import bounded
 
 log = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ def reaction_removed_callback(
 
 
 def _team(body: dict[str, Any], context: BoltContext) -> str:
-    return workspace_of(context)  # the installed workspace, never the reactor's own team (Slack Connect)
+    return str(body.get("team_id") or context.team_id or "")
 
 
 def _capture_message(
