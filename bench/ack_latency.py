@@ -1,6 +1,11 @@
-"""Ack latency of ``/insight <text>``: the real Pépites HTTP app against a bare Bolt app, same load, same run.
+"""Ack latency of ``/insight <text>`` and of a :gem: ``reaction_added``: the real Pépites HTTP app against a bare
+Bolt app, same load, same run.
 
     python -m bench.ack_latency [--rate 50] [--duration 60] [--warmup 3] [--only bare|pepites]
+                                [--surface command|reaction|both]
+
+A reaction's 2xx comes once the insight is stored and its confirmation sent (the message is read with
+``reactions.get`` from the fake Web API first), so it measures the whole capture.
 
 Each app runs in its own process (as behind a load balancer: the load generator does not share its GIL),
 behind waitress with the same thread count; the load generator and a fake Slack Web API (for the real
@@ -29,7 +34,17 @@ from typing import Any
 
 from bench.loadgen import LoadResult, RequestFactory, run_load
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_requests import FORM, command_form, encode_form, new_trigger_id, signed_headers
+from tests.support.slack_requests import (
+    FORM,
+    JSON,
+    command_form,
+    encode_form,
+    event_envelope,
+    new_trigger_id,
+    reaction_event,
+    signed_headers,
+    slack_message,
+)
 
 SIGNING_SECRET = "bench-signing-secret"
 P99_GOAL_MS = 50.0
@@ -57,6 +72,7 @@ class Measured:
 
     label: str
     result: LoadResult | None
+    surface: str = "command"
     note: str = ""
     follow_ups: int = 0
 
@@ -76,6 +92,26 @@ def insight_requests(fake: FakeSlack, label: str) -> RequestFactory:
         return body, {"Content-Type": FORM, **signed_headers(SIGNING_SECRET, body)}
 
     return make
+
+
+def reaction_requests(fake: FakeSlack, label: str) -> RequestFactory:
+    """Signed ``reaction_added`` :gem: events, each on its own message (the fake's ``reactions.get`` has it)."""
+    prefix = f"{abs(hash(label)) % 10_000:04d}"
+
+    def make(i: int) -> tuple[bytes, dict[str, str]]:
+        channel, ts = f"C{100 + i % 5}", f"17{prefix}{i:05d}.000100"
+        fake.messages[(channel, ts)] = slack_message(TEXTS[i % len(TEXTS)], user=f"U{2000 + i % 40}", ts=ts)
+        event = reaction_event("gem", user=f"U{1000 + i % 40}", item_channel=channel, item_ts=ts, item_user="U2")
+        body = json.dumps(event_envelope(event)).encode()
+        return body, {"Content-Type": JSON, **signed_headers(SIGNING_SECRET, body)}
+
+    return make
+
+
+REQUESTS: dict[str, Callable[[FakeSlack, str], RequestFactory]] = {
+    "command": insight_requests,
+    "reaction": reaction_requests,
+}
 
 
 # -- the two apps, each served in a child process ---------------------------------------------------
@@ -169,12 +205,13 @@ def _wait_ready(port: int, timeout: float) -> str:
     return f"{state} after {timeout:.0f}s"
 
 
-def measure(kind: str, fake: FakeSlack, args: argparse.Namespace, workdir: Path) -> Measured:
-    """Start one app in a child process, warm it up, load it, stop it."""
+def measure(kind: str, surface: str, fake: FakeSlack, args: argparse.Namespace, workdir: Path) -> Measured:
+    """Start one app in a child process, warm it up, load it with one surface's requests, stop it."""
+    requests = REQUESTS[surface]
     config = {
         "threads": str(args.threads),
         "api_url": fake.base_url,
-        "database_url": f"sqlite:///{workdir / f'{kind}.db'}",
+        "database_url": f"sqlite:///{workdir / f'{kind}-{surface}.db'}",
         "secret_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
     }
     context = multiprocessing.get_context("spawn")
@@ -183,20 +220,20 @@ def measure(kind: str, fake: FakeSlack, args: argparse.Namespace, workdir: Path)
     process.start()
     try:
         if not parent.poll(args.start_timeout):
-            return Measured(kind, None, f"did not start within {args.start_timeout:.0f}s")
+            return Measured(kind, None, f"did not start within {args.start_timeout:.0f}s", surface)
         status, value = parent.recv()
         if status != "ready":
-            return Measured(kind, None, str(value))
+            return Measured(kind, None, str(value), surface)
         port = int(value)
         note = ""
         if kind == "pepites":
             note = f"nlp {_wait_ready(port, args.start_timeout)} before the load"
         url = f"http://127.0.0.1:{port}/slack/events"
         if args.warmup > 0:
-            run_load(insight_requests(fake, f"{kind}-warmup"), url, args.rate, args.warmup, args.concurrency)
+            run_load(requests(fake, f"{kind}-{surface}-warmup"), url, args.rate, args.warmup, args.concurrency)
         before = len(fake.calls())
-        result = run_load(insight_requests(fake, kind), url, args.rate, args.duration, args.concurrency)
-        return Measured(kind, result, note, follow_ups=len(fake.calls()) - before)
+        result = run_load(requests(fake, f"{kind}-{surface}"), url, args.rate, args.duration, args.concurrency)
+        return Measured(kind, result, note, surface, follow_ups=len(fake.calls()) - before)
     finally:
         if process.is_alive():
             parent.send("stop")
@@ -214,10 +251,21 @@ def _ms(value: float) -> str:
     return "   n/a" if math.isnan(value) else f"{value:6.1f}"
 
 
-def report(runs: list[Measured], args: argparse.Namespace) -> bool:
+def report_all(runs: list[Measured], args: argparse.Namespace) -> bool:
+    """One table per surface; True when every goal is met on each."""
+    met = True
+    for surface in REQUESTS:
+        measured = [run for run in runs if run.surface == surface]
+        if measured:
+            met &= report(measured, args, surface)
+    return met
+
+
+def report(runs: list[Measured], args: argparse.Namespace, surface: str = "command") -> bool:
     """Print the table, ratios and goals; True when every goal is met."""
+    what = "/insight <text>" if surface == "command" else "reaction_added (:gem: capture)"
     print(
-        f"\nack latency of /insight <text>: {args.rate:g} req/s for {args.duration:g}s, open loop, "
+        f"\nack latency of {what}: {args.rate:g} req/s for {args.duration:g}s, open loop, "
         f"{args.concurrency} keep-alive connections, waitress {args.threads} threads, "
         f"{os.cpu_count()} CPUs\n"
     )
@@ -266,6 +314,7 @@ def _save(runs: list[Measured], args: argparse.Namespace, path: Path) -> None:
         "runs": [
             {
                 "app": run.label,
+                "surface": run.surface,
                 "note": run.note,
                 "measured": run.result is not None,
                 **(
@@ -296,14 +345,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="load generator connections (default 32)")
     parser.add_argument("--threads", type=int, default=16, help="waitress threads for both apps (default 16)")
     parser.add_argument("--only", choices=sorted(SERVERS), help="measure one app only")
+    parser.add_argument("--surface", choices=(*REQUESTS, "both"), default="both", help="what to send (default both)")
     parser.add_argument("--start-timeout", type=float, default=120.0, help="seconds to wait for an app to start")
     parser.add_argument("--json", type=Path, help="also write the figures to this file (e.g. bench/results/…)")
     args = parser.parse_args(argv)
 
     kinds = [args.only] if args.only else ["bare", "pepites"]
     with tempfile.TemporaryDirectory(prefix="pepites-bench-") as tmp, FakeSlack() as fake:
-        runs = [measure(kind, fake, args, Path(tmp)) for kind in kinds]
-    met = report(runs, args)
+        surfaces = list(REQUESTS) if args.surface == "both" else [args.surface]
+        runs = [measure(kind, surface, fake, args, Path(tmp)) for surface in surfaces for kind in kinds]
+    met = report_all(runs, args)
     if args.json:
         _save(runs, args, args.json)
     return 0 if met else 1

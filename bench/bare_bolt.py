@@ -1,4 +1,5 @@
-"""The baseline for ack latency: a bare Bolt app whose ``/insight`` only acks, behind the same waitress + adapter.
+"""The baseline for ack latency: a bare Bolt app whose ``/insight`` and ``reaction_added`` only ack, behind the
+same waitress + adapter.
 
 Whatever the real app costs beyond this is Pépites' own work on the ack path.
 """
@@ -40,6 +41,10 @@ def build_bare_app(signing_secret: str, *, api_url: str | None = None) -> App:
     @app.command("/insight")
     def insight(ack: Ack) -> None:
         ack()
+
+    @app.event("reaction_added")
+    def reaction() -> None:
+        """Bolt acks an event itself; nothing else to do."""
 
     return app
 

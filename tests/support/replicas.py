@@ -221,12 +221,13 @@ class Replicas:
         """The replicas neither killed nor exited."""
         return [replica for replica in self.replicas if replica.alive]
 
-    def restart(self, index: int) -> Replica:
-        """Start replica ``index`` again (on a new port) once it is gone, and wait for its /healthz."""
+    def restart(self, index: int, *, wait: bool = True) -> Replica:
+        """Start replica ``index`` again (on a new port) once it is gone; with ``wait``, wait for its /healthz."""
         self.replicas[index].stop()
         replica = self._spawn(index)
         self.replicas[index] = replica
-        replica.wait_healthy(self.start_timeout)
+        if wait:
+            replica.wait_healthy(self.start_timeout)
         return replica
 
     def kill(self, index: int) -> Replica:
