@@ -60,6 +60,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "resolve": "Résolu",
         "dismiss": "Écarter",
         "status_note": "Du nouveau sur votre pépite n°{id} : elle est *{status}* (par <@{user}>).",
+        "status_note_assigned": "Du nouveau sur votre pépite n°{id} : elle est *assignée* à <@{assignee}> "
+        "(par <@{user}>).",
         "not_manager": "Seuls les managers peuvent changer le statut d'une pépite.",
         "no_text": "Ce message n'a pas de texte à enregistrer (seulement des fichiers). Décrivez-le avec `/insight`.",
         "reaction_unread": "Slack ne m'a pas laissé lire ce message : rien n'est enregistré. Retirez puis remettez "
@@ -145,7 +147,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_done": "Pépite n°{id} : *{status}* (par <@{user}>).",
         "status_note_words": "Le mot du manager :",
         "nothing_changed": "C'était déjà fait : rien n'a changé.",
-        "assigned_to_you": "<@{user}> vous a assigné la pépite n°{id}.",
+        "assigned_to_you": "La pépite n°{id} vous a été assignée par <@{user}>.",
         "me_too_counted": "C'est noté : {count} personne(s) sont concernées par la pépite n°{id}.",
         "merged": "Votre pépite n°{new} est fusionnée avec la n°{id} : votre « moi aussi » y est compté.",
         "duplicate_offer": "Ça ressemble à la pépite n°{id} : « {text} »",
@@ -156,7 +158,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "forget_confirm": "Effacer *toutes* vos pépites de cet espace de travail, anonymes comprises, et vos votes ? C'est définitif.",
         "forget_button": "Tout effacer",
         "forget_title": "Tout effacer ?",
-        "forget_done": "C'est fait : {insights} pépite(s) et {votes} vote(s) effacés.",
+        "forget_done": "C'est fait : {insights} et {votes} effacés.",
+        "count_insights_one": "{n} pépite",
+        "count_insights_other": "{n} pépites",
+        "count_votes_one": "{n} vote",
+        "count_votes_other": "{n} votes",
+        "handed_over": "La pépite n°{id}, à laquelle vous aviez dit « moi aussi », est désormais la vôtre : la "
+        "personne qui l'avait partagée a effacé ses pépites. Vous pouvez toujours l'effacer avec `/insight forget`.",
         "search_usage": "Écrivez les mots à chercher : `/insight search livraison retard`.",
         "search_title": "Pépites contenant « {query} »",
         "search_none": "Aucune pépite ne contient « {query} ».",
@@ -285,6 +293,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "resolve": "Resolve",
         "dismiss": "Dismiss",
         "status_note": "News about your insight #{id}: it is *{status}* (by <@{user}>).",
+        "status_note_assigned": "News about your insight #{id}: it is *assigned* to <@{assignee}> (by <@{user}>).",
         "not_manager": "Only managers can change an insight's status.",
         "no_text": "This message has no text to save (files only). Describe it with `/insight`.",
         "reaction_unread": "Slack did not let me read this message: nothing is saved. Remove and add :{emoji}: "
@@ -370,7 +379,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_done": "Insight #{id}: *{status}* (by <@{user}>).",
         "status_note_words": "The manager's note:",
         "nothing_changed": "That was already done: nothing changed.",
-        "assigned_to_you": "<@{user}> assigned insight #{id} to you.",
+        "assigned_to_you": "Insight #{id} has been assigned to you by <@{user}>.",
         "me_too_counted": "Noted: {count} person(s) are concerned by insight #{id}.",
         "merged": "Your insight #{new} is merged into #{id}: your “me too” counts there.",
         "duplicate_offer": "This looks like insight #{id}: “{text}”",
@@ -381,7 +390,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "forget_confirm": "Erase *all* your insights in this workspace, anonymous ones included, and your votes? This cannot be undone.",
         "forget_button": "Erase everything",
         "forget_title": "Erase everything?",
-        "forget_done": "Done: {insights} insight(s) and {votes} vote(s) erased.",
+        "forget_done": "Done: {insights} and {votes} erased.",
+        "count_insights_one": "{n} insight",
+        "count_insights_other": "{n} insights",
+        "count_votes_one": "{n} vote",
+        "count_votes_other": "{n} votes",
+        "handed_over": 'Insight #{id}, which you had said "me too" to, is now yours: the person who shared it '
+        "erased their insights. You can still erase it with `/insight forget`.",
         "search_usage": "Write the words to look for: `/insight search delivery late`.",
         "search_title": "Insights containing “{query}”",
         "search_none": "No insight contains “{query}”.",
@@ -457,6 +472,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "home_value_total": "*You said, we did:* {total} in all from resolved insights.",
     },
 }
+
+
+def plural(lang: str, key: str, n: int) -> str:
+    """``{n} pépite`` / ``{n} pépites``: the catalogue's ``key_one`` or ``key_other`` (French: 0 and 1 are
+    singular; English: only 1)."""
+    one = n in (0, 1) if lang == "fr" else n == 1
+    return t(lang, f"{key}_{'one' if one else 'other'}", n=n)
 
 
 def t(lang: str, key: str, **values: object) -> str:

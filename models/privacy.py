@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -68,6 +68,38 @@ class ReporterVault:
         except InvalidToken as exc:
             raise ValueError("this reporter id was sealed with another key") from exc
         return team_id, user_id
+
+
+def hand_over_shared(
+    session: Session, team_id: str, reporter_hash: str, voter_id: str, hash_of: Callable[[str], str]
+) -> list[tuple[int, str]]:
+    """Before a person's erasure: each of their insights that a colleague also reported (a "me too", which is
+    what merging a near-duplicate into it leaves) becomes that colleague's, so the colleague's report
+    survives; the person's link to it is gone. (insight id, new reporter) for each one handed over."""
+    workspace = session.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+    if workspace is None:
+        return []
+    mine = session.scalars(
+        select(Insight).where(Insight.workspace_id == workspace, Insight.reporter_hash == reporter_hash)
+    ).all()
+    handed: list[tuple[int, str]] = []
+    for insight in mine:
+        colleague = session.scalar(
+            select(Vote.voter_id)
+            .where(Vote.insight_id == insight.id, Vote.kind == "me_too", Vote.voter_id != voter_id)
+            .order_by(Vote.created_at, Vote.id)
+            .limit(1)
+        )
+        if colleague is None:
+            continue
+        insight.reporter_hash = hash_of(colleague)
+        insight.reporter_id = colleague
+        insight.reporter_sealed = None
+        insight.anonymous = False
+        insight.confirmation = {}  # the erased person's DM: not theirs to update any more
+        handed.append((insight.id, colleague))
+    session.flush()
+    return handed
 
 
 def forget_reporter(session: Session, team_id: str, reporter_hash: str, voter_id: str) -> tuple[int, int]:

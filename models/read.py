@@ -35,6 +35,7 @@ class InsightCard:
     # An open insight of the workspace that looks the same (offered as "+1 to #42 instead"), if any.
     duplicate_of: int | None = None
     duplicate_text: str | None = None
+    assignee_id: str | None = None  # who a manager assigned it to, told to the reporter
 
 
 def card_of(insight: Insight) -> InsightCard:
@@ -54,6 +55,7 @@ def card_of(insight: Insight) -> InsightCard:
         tagged=insight.tagged_at is not None,
         permalink=insight.permalink,
         created_at=insight.created_at,
+        assignee_id=insight.assignee_id,
     )
 
 

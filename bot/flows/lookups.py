@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Database, Workspaces
 from bot.workspace_config import WorkspaceConfig
-from models.privacy import forget_reporter
+from models.privacy import forget_reporter, hand_over_shared
 from models.read import InsightCard, reporter_cards, search_cards
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,16 @@ def search(db: Database, team_id: str, query: str, limit: int) -> list[InsightCa
         raise Unavailable from exc
 
 
-def erase_reporter(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
-    """Erase every insight the person reported here (anonymous ones too) and their votes; (insights, votes)."""
+def erase_reporter(db: Database, team_id: str, user_id: str) -> tuple[int, int, list[tuple[int, str]]]:
+    """Erase every insight the person reported here (anonymous ones too) and their votes; (insights, votes,
+    handed over). An insight a colleague also reported ("me too", a merge) is handed over to that colleague
+    instead of erased (docs/decisions.md): it is counted as erased for the person, it is no longer theirs."""
+    hashed = db.vault.hash(team_id, user_id)
     try:
         with db.sessions.begin() as session:
-            return forget_reporter(session, team_id, db.vault.hash(team_id, user_id), user_id)
+            handed = hand_over_shared(session, team_id, hashed, user_id, lambda other: db.vault.hash(team_id, other))
+            insights, votes = forget_reporter(session, team_id, hashed, user_id)
+            return insights + len(handed), votes, handed
     except SQLAlchemyError as exc:
         log.exception("erasing a person's insights failed")
         raise Unavailable from exc

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.flows.capture import CaptureFailed, draft_from, is_unknown_subcommand, reporter_fields, store, text_problem
 from bot.flows.lookups import Unavailable, erase_reporter, my_insights, save_settings, search
-from bot.i18n import t
+from bot.i18n import plural, t
 from bot.services import Capture, Database, Services, Workspaces
 from bot.slack import messenger
 from bot.slack.directory import with_names
@@ -177,18 +177,26 @@ def config_submission_callback(
     messenger.dm(client, user_id, t(config.language, "config_saved"), failure="could not confirm the settings change")
 
 
-def forget_callback(db: Database, workspaces: Workspaces, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-    """Confirmed: erase every insight the person reported here (anonymous ones too) and their votes."""
+def forget_callback(
+    db: Database, workspaces: Workspaces, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
+    """Confirmed: erase every insight the person reported here (anonymous ones too) and their votes; a colleague
+    who also reported one of them (a merge, a "me too") keeps it, and is told."""
     ack()
     team_id, user_id = team_of(body), body["user"]["id"]
     lang = workspaces.lang_of(team_id)
     try:
-        insights, votes = erase_reporter(db, team_id, user_id)
+        insights, votes, handed = erase_reporter(db, team_id, user_id)
     except Unavailable:
         respond(text=t(lang, "store_failed"), response_type="ephemeral", replace_original=False)
         return
     log.info("a person erased %d insight(s) and %d vote(s)", insights, votes)
-    message = t(lang, "forget_done", insights=insights, votes=votes)
+    for insight_id, colleague in handed:
+        text = t(lang, "handed_over", id=insight_id)
+        messenger.dm(client, colleague, text, as_dicts(text_blocks(text)), failure="could not tell a new reporter")
+    message = t(
+        lang, "forget_done", insights=plural(lang, "count_insights", insights), votes=plural(lang, "count_votes", votes)
+    )
     respond(text=message, blocks=as_dicts(text_blocks(message)), replace_original=True)
 
 

@@ -26,7 +26,7 @@ from bot.services import Database, Services, Workspaces
 from bot.slack import messenger
 from bot.slack.messenger import answer
 from bot.slack.payloads import form_of, team_of
-from bot.views.alert import status_note_blocks
+from bot.views.alert import assigned_blocks
 from bot.views.blocks import as_dicts
 from bot.views.manage import ModalContext, parse_euros, resolve_modal
 
@@ -79,7 +79,7 @@ def assign_callback(
         lang = workspaces.lang_of(team_id)
         card = outcome[0]
         text = t(lang, "assigned_to_you", id=card.id, user=user_id)
-        blocks = as_dicts(status_note_blocks(card, lang, user_id))[:1]
+        blocks = as_dicts(assigned_blocks(card, lang, user_id))
         messenger.dm(client, assignee, text, blocks, failure=f"could not tell the assignee of insight {card.id}")
 
 

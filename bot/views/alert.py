@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -19,6 +21,8 @@ from bot.views.digest import link
 from bot.views.safe import quote, safe
 from bot.views.slack_text import quote as stored_quote
 from models.read import InsightCard
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
 def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_by: str | None = None) -> list[Block]:
@@ -60,8 +64,18 @@ def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_b
 
 
 def status_note_text(card: InsightCard, lang: str, by: str) -> str:
-    """The notification line the reporter gets when a manager changes the status of their insight."""
+    """The notification line the reporter gets when a manager changes the status of their insight (and, when
+    it is assigned, to whom)."""
+    if card.status == "assigned" and card.assignee_id and _USER_ID.fullmatch(card.assignee_id):
+        return t(lang, "status_note_assigned", id=card.id, assignee=card.assignee_id, user=safe(by, 40))
     return t(lang, "status_note", id=card.id, status=t(lang, f"status_{card.status}"), user=safe(by, 40))
+
+
+def assigned_blocks(card: InsightCard, lang: str, by: str) -> list[Block]:
+    """What the assignee reads: that it is theirs now, by whom, and the insight quoted (not only in the
+    notification text, which Slack hides once blocks are there)."""
+    text = t(lang, "assigned_to_you", id=card.id, user=safe(by, 40))
+    return [SectionBlock(text=MarkdownTextObject(text=f"{text}\n{stored_quote(card.text, 2000)}"))]
 
 
 def status_note_blocks(card: InsightCard, lang: str, by: str, note: str | None = None) -> list[Block]:

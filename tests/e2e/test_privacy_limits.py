@@ -43,7 +43,7 @@ def test_forget_erases_what_a_person_shared_and_their_votes_after_a_confirmation
     url = pepites.fake.response_url("forget")
     pepites.slack.interactive(block_actions_payload("insight_forget", "forget", user_id="U7", response_url=url))
     [done] = pepites.fake.wait_for("response_url")
-    assert "2 pépite(s)" in done.params["text"]
+    assert "2 pépites" in done.params["text"]
     assert [i.id for i in stored(pepites.sessions)] == others
     assert _votes(pepites) == []
 
