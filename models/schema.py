@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -82,6 +82,7 @@ class Insight(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+        Index("ix_insight_workspace_theme_key", "workspace_id", "theme_key"),
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     text: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16))
@@ -121,6 +122,12 @@ class Insight(Base):
     alert_tried_at: Mapped[datetime | None]
     alerted_at: Mapped[datetime | None]
     assignee_id: Mapped[str | None] = mapped_column(String(32))
+    # What themes read, written by the tagging process (insights.themes.stored): words as written with lemma,
+    # POS and flags, and the USE vector as 512 float16 (1 KB); and the catalogue theme holding it (a cache of
+    # the theme_event log's replay).
+    words: Mapped[list[Any] | None] = mapped_column(JSONType)
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)
+    theme_key: Mapped[str | None] = mapped_column(String(24))
     resolved_at: Mapped[datetime | None]
     # What resolving it saved or won, in euros, as the manager who resolved it said.
     value_eur: Mapped[float | None]
@@ -172,6 +179,41 @@ class StatusChange(Base):
     __tablename__ = "status_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+class ThemeEvent(Base):
+    """One event of a workspace's theme catalogue (insights.themes.catalogue): founded, joined, renamed, merged,
+    moved, hidden, undone. Append-only; ``seq`` orders the log and is unique per workspace, so two replicas
+    appending at once cannot both write the same step (the second one's unit of work is rolled back)."""
+
+    __tablename__ = "theme_event"
+    __table_args__ = (UniqueConstraint("workspace_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    by: Mapped[str] = mapped_column(String(32), default="system")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CatalogueTheme(Base):
+    """A theme of the workspace's lasting catalogue as the replayed log says it is now (a cache: the log is
+    the truth). ``key`` is the stable id every replica computes from the founding members."""
+
+    __tablename__ = "catalogue_theme"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(24))
+    label: Mapped[str] = mapped_column(String(255))
+    curated_label: Mapped[str | None] = mapped_column(String(255))
+    hidden: Mapped[bool] = mapped_column(default=False)
+    merged_into: Mapped[str | None] = mapped_column(String(24))
+    size: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
     insight_id: Mapped[int] = mapped_column(ForeignKey("insight.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))

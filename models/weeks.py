@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from insights.digest.build import DigestInsight
-from insights.themes.trends import PastTheme, ThemeTrend
+from insights.themes.trends import ThemeTrend
 from insights.themes.weekly import ThemeCluster
 from models.digests import OPEN_STATUSES
 from models.schema import Insight, Theme, Vote
@@ -139,25 +139,6 @@ def vote_counts(session: Session, insight_ids: Sequence[int]) -> dict[int, int]:
     return counts
 
 
-def past_themes(session: Session, workspace_id: int, since: date, before: date) -> list[PastTheme]:
-    """The themes stored for the weeks in ``[since, before)``; their key is the theme row's id."""
-    statement = (
-        select(Theme)
-        .where(Theme.workspace_id == workspace_id, Theme.week >= since, Theme.week < before)
-        .order_by(Theme.week, Theme.id)
-    )
-    return [
-        PastTheme(
-            week=week_key(theme.week),
-            key=str(theme.id),
-            label=theme.label,
-            centroid=tuple(float(x) for x in theme.centroid),
-            size=theme.size,
-        )
-        for theme in session.scalars(statement)
-    ]
-
-
 def week_key(day: date) -> str:
     """The ISO week a period starts in (``2026-W47``): how trends name weeks."""
     year, week, _ = day.isocalendar()
@@ -171,23 +152,22 @@ def store_themes(
     themes: Iterable[ThemeCluster],
     trends: dict[str, ThemeTrend],
 ) -> dict[str, int]:
-    """Replace the week's stored themes and point each insight at its theme; the theme ids by cluster key."""
+    """Replace the week's record of its shown themes (label, size, trend as the digest said) and point each
+    insight at it; the row ids by catalogue key. The catalogue itself lives in :mod:`models.themes`."""
     session.execute(delete(Theme).where(Theme.workspace_id == workspace_id, Theme.week == week))
     stored: dict[str, int] = {}
     members: list[dict[str, int]] = []
     for theme in themes:
         trend = trends.get(theme.key)
-        previous = int(trend.matches[0].key) if trend and trend.matches else None
         row = Theme(
             workspace_id=workspace_id,
             week=week,
             label=theme.label[:255],
             keywords=list(theme.keywords),
-            centroid=[round(x, 6) for x in theme.centroid],
+            centroid=[],
             size=theme.size,
             reporters=theme.reporters,
             trend=trend.trend if trend else "new",
-            previous_id=previous,
         )
         session.add(row)
         session.flush()
@@ -203,7 +183,6 @@ class WeekReading:
     """Everything one digest is built from, read in one unit of work."""
 
     rows: WeekRows
-    history: list[PastTheme]
     last_week: dict[str | None, int]
     escalations: list[DigestInsight]
     resolved: list[DigestInsight]
@@ -211,15 +190,12 @@ class WeekReading:
     value_before_eur: float
 
 
-def read_week(
-    session: Session, workspace_id: int, start: datetime, end: datetime, history_since: date, week: date
-) -> WeekReading:
-    """The period ``[start, end)`` of a workspace, with the themes of the weeks in ``[history_since, week)``."""
+def read_week(session: Session, workspace_id: int, start: datetime, end: datetime) -> WeekReading:
+    """The period ``[start, end)`` of a workspace (its themes come from :mod:`models.themes`)."""
     rows = week_rows(session, workspace_id, start, end)
     escalations = open_escalations(session, workspace_id)
     return WeekReading(
         rows=rows,
-        history=past_themes(session, workspace_id, history_since, week),
         last_week=kind_counts(session, workspace_id, start - timedelta(days=7), start),
         escalations=escalations,
         resolved=resolved_between(session, workspace_id, start, end),

@@ -1,7 +1,9 @@
 """``pepites demo``: the whole capture-and-understand path offline, on SQLite, with no Slack token.
 
 It stores a built-in sample of French and English insights as a Slack workspace would, tags them with
-the real spaCy pipelines, groups them into this week's themes and prints what people would see.
+the real spaCy pipelines (and the sentence encoder, as the tagging process does), then ends with the
+weekly digest a manager would get, as text: the week's themes from the workspace's catalogue, their
+trends and quotes, escalations, customer signals, wins.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from models.db import make_engine, make_sessions
 from models.insights import InsightDraft, add_insight, save_tags
 from models.migrate import upgrade
 from models.privacy import ReporterVault
-from models.read import InsightCard, cards_with_reporters
+from models.read import cards_with_reporters
 
 DEMO_TEAM = "TDEMO0001"
 
@@ -41,7 +43,7 @@ def run_demo(database_url: str, out: TextIO, lang: str = "fr") -> int:
     rows = sample_insights()
     out.write(f"Pépites demo — {len(rows)} insights from a sample workspace, database {engine.url!r}\n")
     started = time.perf_counter()
-    loaded = load_pipelines()
+    loaded = load_pipelines(sentence_vector=True)
     out.write(f"spaCy pipelines loaded in {time.perf_counter() - started:.1f} s (English: {loaded.english_source})\n\n")
     from insights.embedding import embed_sentences
     from insights.tagging.tagger import Tagger
@@ -66,7 +68,6 @@ def run_demo(database_url: str, out: TextIO, lang: str = "fr") -> int:
     with sessions.begin() as session:
         found = cards_with_reporters(session, ids)
     cards = [card for card, _ in found]
-    reporters = {card.id: reporter for card, reporter in found}
     for card in cards:
         who = "anonymous" if card.anonymous else "reported"
         out.write(f"#{card.id} ({who})\n")
@@ -74,19 +75,47 @@ def run_demo(database_url: str, out: TextIO, lang: str = "fr") -> int:
         for line in tag_lines(card, lang):
             out.write("    " + line.replace("*", "") + "\n")
         out.write("\n")
-    _print_themes(cards, reporters, loaded, out)
+    _print_digest(sessions, out, lang)
     engine.dispose()
     return 0
 
 
-def _print_themes(cards: list[InsightCard], reporters: dict[int, str], loaded: Any, out: TextIO) -> None:
-    from insights.themes.weekly import ThemeItem, cluster_week
+def _print_digest(sessions: Any, out: TextIO, lang: str) -> None:
+    """The digest of the last 7 days as a manager would read it in Slack, flattened to text."""
+    from dataclasses import replace
+    from datetime import timedelta
 
-    items = [ThemeItem(id=str(c.id), text=c.text, reporter=reporters[c.id], lang=c.language) for c in cards]
-    themes = cluster_week(items, loaded)
-    out.write(f"This week's themes ({len(themes)}):\n")
-    for theme in sorted(themes, key=lambda th: -th.size):
-        out.write(
-            f"  • {theme.label} — {theme.size} insight(s), {theme.reporters} reporter(s): "
-            f"#{', #'.join(theme.member_ids)}\n"
-        )
+    from bot.flows.digest import build_weekly, last_days
+    from bot.workspace_config import WorkspaceConfig
+    from models.schema import utcnow
+    from models.workspaces import find_workspace
+
+    config = replace(WorkspaceConfig(), language=lang)
+    with sessions.begin() as session:
+        workspace = find_workspace(session, DEMO_TEAM)
+        if workspace is None:
+            return
+        period = last_days(utcnow() + timedelta(minutes=1), config)
+        weekly = build_weekly(session, workspace.id, config, period, persist=False)
+    themes = [th for th in weekly.digest.themes]
+    title = "This week's themes" if lang == "en" else "Thèmes de la semaine"
+    out.write(f"{title} ({len(themes)}):\n")
+    for theme in themes:
+        out.write(f"  • {theme.label} — {theme.size} insight(s), {theme.reporters} reporter(s), {theme.trend}\n")
+    out.write("\n" + ("The digest a manager gets" if lang == "en" else "Le digest que reçoit un manager") + ":\n\n")
+    for line in blocks_text(weekly.blocks):
+        out.write(textwrap.indent(line, "  ") + "\n")
+
+
+def blocks_text(blocks: list[dict[str, Any]]) -> list[str]:
+    """Block Kit flattened to text lines (sections, headers, context; buttons left out)."""
+    lines: list[str] = []
+    for block in blocks:
+        texts = [block["text"]] if isinstance(block.get("text"), dict) else []
+        texts += block.get("fields") or []
+        texts += [e for e in block.get("elements") or [] if block.get("type") == "context" and "text" in e]
+        for text in texts:
+            lines.append(str(text.get("text", "")).replace("*", ""))
+        if block.get("type") == "divider":
+            lines.append("—" * 40)
+    return lines

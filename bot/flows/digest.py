@@ -4,8 +4,9 @@
 Periods follow each workspace's schedule in its own time zone: the digest due at ``now`` covers the
 7 days before the latest scheduled moment (default Monday 09:00, Europe/Paris) that is not after ``now``.
 Building reads everything once (:func:`models.weeks.read_week`: the period's insights with the lemmas
-stored at tagging time, no spaCy here), groups them into themes, matches the themes to the 8 weeks before
-for trends and the chart, builds the digest as plain data, stores the week's themes, then renders.
+and readings stored at tagging time, no spaCy here), first groups the insights no theme took into new
+catalogue themes, then shows the catalogue's themes of the week with their trends (the same theme's weekly
+counts over 8 weeks), builds the digest as plain data, records the week's themes, then renders.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from bot.flows.themes import catch_up
 from bot.i18n import t
 from bot.views.blocks import as_dicts
 from bot.views.digest import digest_blocks, digest_text, signals_blocks, signals_text
 from bot.workspace_config import WorkspaceConfig
 from insights.digest.build import Digest, build_digest
 from insights.digest.chart import theme_chart_png
-from insights.themes.trends import ThemeTrend, theme_trends
-from insights.themes.weekly import ThemeCluster, cluster_lemmas
+from insights.themes.trends import ThemeTrend
+from insights.themes.weekly import OTHERS_KEY, ThemeCluster, WeekThemes, week_themes
+from models.themes import catalogue_of, readings_of
 from models.weeks import WeekReading, read_week, store_themes, week_key
 
 HISTORY_WEEKS: Final = 8
@@ -79,52 +82,66 @@ class WeeklyDigest:
 
 
 def _chart_series(themes: list[ThemeCluster], trends: dict[str, ThemeTrend], weeks: list[str]) -> dict[str, list[int]]:
-    """Insights per week of the biggest themes: this week's size, and the sizes of the themes they matched."""
+    """Insights per week of the biggest themes: the same catalogue theme's weekly counts."""
     series: dict[str, list[int]] = {}
-    for theme in sorted(themes, key=lambda t: -t.size)[:CHART_THEMES]:
-        sizes = dict.fromkeys(weeks, 0)
+    for theme in sorted((c for c in themes if c.key != OTHERS_KEY), key=lambda c: -c.size)[:CHART_THEMES]:
         trend = trends.get(theme.key)
-        for match in trend.matches if trend else ():
-            if str(match.week) in sizes:
-                sizes[str(match.week)] += match.size
-        sizes[weeks[-1]] = theme.size
+        counts = (
+            list(trend.series) if trend and len(trend.series) == len(weeks) else [0] * (len(weeks) - 1) + [theme.size]
+        )
         label = theme.label if theme.label not in series else f"{theme.label} ({theme.key})"
-        series[label] = [sizes[w] for w in weeks]
+        series[label] = counts
     return series
+
+
+def history_weeks(period: DigestPeriod) -> list[str]:
+    """The week keys the trends and the chart read, oldest first, this period's last."""
+    return [week_key(period.week - timedelta(weeks=n)) for n in range(HISTORY_WEEKS - 1, -1, -1)]
 
 
 def build_weekly(
     session: Session, workspace_id: int, config: WorkspaceConfig, period: DigestPeriod, *, persist: bool
 ) -> WeeklyDigest:
-    """Build one workspace's digest of ``period``; ``persist`` stores its themes (the scheduled run does)."""
-    reading = read_week(
-        session, workspace_id, period.start, period.end, period.week - timedelta(weeks=HISTORY_WEEKS), period.week
-    )
-    digest, themes, trends = _digest_of(reading, period)
+    """Build one workspace's digest of ``period``; ``persist`` stores its themes (the scheduled run does).
+
+    The week's insights no theme took are grouped into new catalogue themes first (the catalogue is the
+    same whichever replica does it); then the digest reads the catalogue: a manager's names, merges, moves
+    and hidden themes are what it shows."""
+    catch_up(session, workspace_id, period.end, found_new=True, lang=config.language)
+    reading = read_week(session, workspace_id, period.start, period.end)
+    shown = _week_themes(session, workspace_id, reading, period, config.language)
+    digest = _digest_of(reading, period, shown)
     if persist:
-        store_themes(session, workspace_id, period.week, themes, trends)
-    return _rendered(digest, themes, trends, config.language, period, run=period if persist else None)
+        store_themes(session, workspace_id, period.week, shown.themes, shown.trends)
+    return _rendered(digest, shown.themes, shown.trends, config.language, period, run=period if persist else None)
 
 
-def _digest_of(reading: WeekReading, period: DigestPeriod) -> tuple[Digest, list[ThemeCluster], dict[str, ThemeTrend]]:
-    """The pure part: the week's themes, their trends, and the digest as plain data."""
+def _week_themes(
+    session: Session, workspace_id: int, reading: WeekReading, period: DigestPeriod, lang: str
+) -> WeekThemes:
     insights = reading.rows.insights
-    themes = cluster_lemmas([str(i.id) for i in insights], reading.rows.lemmas, [i.reporter for i in insights])
-    trends = theme_trends(themes, reading.history, period.key)
+    ids = [str(i.id) for i in insights]
+    readings = readings_of(session, workspace_id, ids=[i.id for i in insights])
+    reporters = {str(i.id): i.reporter for i in insights}
+    return week_themes(catalogue_of(session, workspace_id), ids, readings, history_weeks(period), reporters, lang)
+
+
+def _digest_of(reading: WeekReading, period: DigestPeriod, shown: WeekThemes) -> Digest:
+    """The pure part: the digest as plain data from the week's rows and its catalogue themes."""
     last_week = {str(kind) if kind else "pending": count for kind, count in reading.last_week.items()}
-    digest = build_digest(
-        insights,
+    return build_digest(
+        reading.rows.insights,
         last_week,
-        themes,
-        trends,
+        shown.themes,
+        shown.trends,
         reading.escalations,
         reading.resolved,
         period.start,
         period.end,
         votes=reading.votes,
+        centrality=shown.centrality,
         value_before_eur=reading.value_before_eur,
     )
-    return digest, themes, trends
 
 
 def _rendered(
@@ -136,7 +153,7 @@ def _rendered(
     run: DigestPeriod | None,
 ) -> WeeklyDigest:
     """The digest's Block Kit, its sales post and its chart."""
-    weeks = [week_key(period.week - timedelta(weeks=n)) for n in range(HISTORY_WEEKS - 1, -1, -1)]
+    weeks = history_weeks(period)
     chart = theme_chart_png(weeks, _chart_series(themes, trends, weeks), t(lang, "digest_chart_title"))
     return WeeklyDigest(
         digest=digest,

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.flows.digest import DigestPeriod, build_weekly, due_period
 from bot.flows.escalation import alert_managers
+from bot.flows.themes import catch_up
 from bot.jobs.digest_delivery import DigestNotPosted, post_weekly
 from bot.slack.managers import ManagerDirectory
 from bot.workspace_config import WorkspaceConfig
@@ -126,6 +127,7 @@ class DigestScheduler:
             if config.retention_days:
                 self._purge(workspace_id, now - timedelta(days=config.retention_days))
             self._retry_alerts(workspace_id, team_id, config, now)
+            self._group_themes(workspace_id, config, now)
             if not config.digest_channel:
                 continue
             period = due_period(now, config)
@@ -140,6 +142,14 @@ class DigestScheduler:
                 results.append(result)
         self.ticks += 1
         return results
+
+    def _group_themes(self, workspace_id: int, config: WorkspaceConfig, now: datetime) -> None:
+        """The week's insights no theme took: grouped into new catalogue themes (the Home shows them)."""
+        try:
+            with self._sessions.begin() as session:
+                catch_up(session, workspace_id, now, found_new=True, lang=config.language)
+        except Exception:  # noqa: BLE001 - the digest and the alerts must not wait on themes
+            log.exception("grouping the themes of workspace %s failed", workspace_id)
 
     def _record_posted(self) -> None:
         """Mark posted the digests this process posted but could not record (raises while the database is away)."""

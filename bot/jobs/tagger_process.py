@@ -42,9 +42,11 @@ def _child(connection: Connection, model_dir: str | None) -> None:
 
     started = time.perf_counter()
     try:
-        # The sentence encoder is loaded once in this process; whatever else here needs sentence vectors
-        # (themes) is given the same ``embed_sentences``.
-        tagger = Tagger(load_pipelines(), model_dir=Path(model_dir) if model_dir else None, embed=embed_sentences)
+        # One sentence encoder in this process (insights.embedding): the pipelines' pepites_sentence_vector
+        # component encodes each batch once, the signal classifier reads those vectors, and each insight's
+        # vector and words are stored for themes (Tags.words, Tags.vector).
+        pipelines = load_pipelines(sentence_vector=True)
+        tagger = Tagger(pipelines, model_dir=Path(model_dir) if model_dir else None, embed=embed_sentences)
         tagger.tag("warm-up")  # trains or loads the kind and signal models now, not on the first real insight
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
         connection.send(("failed", repr(exc)))

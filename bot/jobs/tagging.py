@@ -21,6 +21,7 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.flows.themes import catch_up
 from bot.slack.cache import TTLCache
 from insights.tagging.duplicates import DuplicateIndex
 from insights.tagging.known import Role, build_known, learn_all
@@ -29,6 +30,7 @@ from models.insights import channel_names, people_said_orgs, untagged_insight_id
 from models.read import InsightCard
 from models.schema import utcnow
 from models.tagging import ToTag, open_texts_since, store_tags, untagged_texts
+from models.workspaces import find_workspace
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +183,28 @@ class TaggingWorker:
                     where["team"] = saved.team_id  # the confirmation speaks the workspace's language
                 cards.append((saved.card, where))
                 teams[insight_id] = saved.team_id
+        self._join_themes(teams)
         cards = self._with_duplicates(cards, teams, indexes)
         for card, where in cards:
             log.info("insight %s tagged: %s, signal %s", card.id, card.kind, card.signal)
             if where:
                 self._notifier.submit(self._notify_safely, card, where)
         return [card for card, _ in cards]
+
+    def _join_themes(self, teams: dict[int, str]) -> None:
+        """Just-tagged insights join their closest catalogue theme now (new themes wait for the tick), so the
+        managers' Home shows them the same day. Best effort: the tick catches up on whatever fails here."""
+        by_team: dict[str, list[int]] = defaultdict(list)
+        for insight_id, team in teams.items():
+            by_team[team].append(insight_id)
+        for team, ids in by_team.items():
+            try:
+                with self._sessions.begin() as session:
+                    workspace = find_workspace(session, team)
+                    if workspace is not None:
+                        catch_up(session, workspace.id, found_new=False, ids=ids)
+            except Exception:  # noqa: BLE001 - themes must never lose a tag or a confirmation
+                log.exception("insights %s could not join their themes; the tick will", ids)
 
     def _workspace_orgs(self, session: Session, team_id: str) -> KnownOrgs:
         """The organisations the tagger matches first: the settings lists, channel names such as

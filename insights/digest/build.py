@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Final
 
 from insights.themes.trends import ThemeTrend, Trend
-from insights.themes.weekly import ThemeCluster
+from insights.themes.weekly import OTHERS_KEY, ThemeCluster
 from insights.types import KINDS, SIGNALS
 
 MIN_REPORTERS: Final = 3
@@ -216,7 +216,7 @@ def build_digest(
     """The digest of ``[period_start, period_end)``; linear in the insights apart from sorting the lists.
 
     ``last_week_counts`` is :func:`count_by_kind` of last week (its total is the sum). ``themes`` and
-    ``trends`` come from :func:`insights.themes.weekly.cluster_week` and :func:`insights.themes.trends.theme_trends`;
+    ``trends`` come from :func:`insights.themes.weekly.week_themes` (the catalogue's themes of the week);
     a theme's members are found by ``member_ids`` (``str`` of the insight id). ``votes`` (escalations
     and "me too" per insight id) and ``centrality`` (cosine to the theme centroid) choose the quotes.
     ``value_before_eur`` is the "you said, we did" € total before this period.
@@ -226,7 +226,8 @@ def build_digest(
     total, by_kind = _headline(count_by_kind(insights_this_week), last_week_counts)
     by_id = {str(i.id): i for i in insights_this_week}
     theme_digests = []
-    for theme in sorted(themes, key=lambda t: -t.size):  # stable: ties keep the clustering order
+    # « autres » (insights no shown theme holds) last; stable: ties keep the catalogue's order.
+    for theme in sorted(themes, key=lambda t: (t.key == OTHERS_KEY, -t.size)):
         members = [by_id[m] for m in theme.member_ids if m in by_id]
         theme_digests.append(_theme(theme, members, trends.get(theme.key), votes, centrality))
     resolved_value = sum(i.value_eur or 0.0 for i in resolved_since_last)

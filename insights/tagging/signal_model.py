@@ -46,9 +46,11 @@ class SignalModel:
     classes: list[str] = field(default_factory=list)
     uses_embedding: bool = False
 
-    def _matrix(self, texts: Sequence[str]) -> NDArray[np.float64]:
+    def _matrix(self, texts: Sequence[str], vectors: NDArray[np.floating] | None = None) -> NDArray[np.float64]:
         parts = [self.config.cues_weight * signal_features(texts)]
-        if self.uses_embedding:
+        if self.uses_embedding and vectors is not None:
+            parts.append(self.config.embed_weight * np.asarray(vectors, dtype=np.float64))
+        elif self.uses_embedding:
             if self.embedder is None:
                 raise RuntimeError("this signal model was trained with sentence embeddings: give it the embedder")
             parts.append(self.config.embed_weight * np.asarray(self.embedder(list(texts)), dtype=np.float64))
@@ -61,11 +63,12 @@ class SignalModel:
         self.classes = [str(c) for c in self.classifier.classes_]
         return self
 
-    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        """The probability of every label (the four signals and ``none``) for each text."""
+    def predict(self, texts: Sequence[str], vectors: NDArray[np.floating] | None = None) -> list[dict[str, float]]:
+        """The probability of every label (the four signals and ``none``) for each text; ``vectors`` are the
+        texts' embeddings when the caller already has them (the tagging pipeline's component): not encoded twice."""
         if not texts:
             return []
-        proba = self.classifier.predict_proba(self._matrix(texts))
+        proba = self.classifier.predict_proba(self._matrix(texts, vectors))
         return [dict(zip(self.classes, map(float, row), strict=True)) for row in proba]
 
     def with_embedder(self, embedder: Embedder | None) -> SignalModel:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
 from spacy.language import Language
 from spacy.strings import get_string_id
+from spacy.tokens import Doc
 
 from insights.language import DEFAULT_LANG, detect_plain_language
 from insights.pipeline import LoadedPipelines
@@ -22,7 +26,11 @@ from insights.tagging.signal import decide_signal
 from insights.tagging.signal_model import Embedder, SignalModel
 from insights.tagging.training import default_model, default_signal_model, load_model
 from insights.text import clean_slack_text
-from insights.types import LANGS, KnownOrgs, Lang, Tags
+from insights.themes.encoder import DIM, EXTENSION
+from insights.themes.reading import doc_words
+from insights.themes.stored import pack_vector, pack_words
+from insights.themes.types import Word
+from insights.types import LANGS, Entity, KnownOrgs, Lang, Tags
 
 _STOP = frozenset(FR_STOP_WORDS) | frozenset(EN_STOP_WORDS)
 
@@ -103,8 +111,7 @@ class Tagger:
         forms = list(customers) if customers is not None else [None] * len(texts)
         langs: list[Lang] = [detect_plain_language(t) if t else DEFAULT_LANG for t in cleaned]
         kinds = self.model.predict(cleaned)
-        probabilities = self.signal_model.predict(cleaned)
-        out: list[Tags] = [Tags(lang=lang, kind="other", kind_confidence=0.0) for lang in langs]
+        read: dict[int, _Read] = {}
         for lang in LANGS:
             positions = [i for i, t in enumerate(cleaned) if langs[i] == lang and t]
             if not positions:
@@ -116,10 +123,58 @@ class Tagger:
                 # alive slows the whole batch down.
                 for i, doc in zip(positions, piped, strict=True):
                     orgs = find_orgs(doc, with_form_customer(known, forms[i]), self.is_common_word)
-                    decided = decide_signal(probabilities[i], orgs, forms[i], cleaned[i])
-                    kind, confidence = kinds[i]
-                    ents = entities(doc, orgs, self.is_common_word)
-                    out[i] = Tags(
-                        lang, kind, confidence, decided.signal, decided.subject, ents, keywords(doc), doc_lemmas(doc)
+                    vector = doc._.get(EXTENSION) if Doc.has_extension(EXTENSION) else None
+                    read[i] = _Read(
+                        orgs,
+                        entities(doc, orgs, self.is_common_word),
+                        keywords(doc),
+                        doc_lemmas(doc),
+                        doc_words(doc),
+                        vector,
                     )
+        probabilities = self.signal_model.predict(cleaned, self._vectors_of(cleaned, read))
+        out: list[Tags] = [Tags(lang=lang, kind="other", kind_confidence=0.0) for lang in langs]
+        for i, r in read.items():
+            decided = decide_signal(probabilities[i], r.orgs, forms[i], cleaned[i])
+            kind, confidence = kinds[i]
+            out[i] = Tags(
+                langs[i],
+                kind,
+                confidence,
+                decided.signal,
+                decided.subject,
+                r.entities,
+                r.keywords,
+                r.lemmas,
+                tuple((str(a), str(b), str(c), int(d)) for a, b, c, d in pack_words(r.words)),
+                pack_vector(r.vector) if r.vector is not None else None,
+            )
         return out
+
+    def _vectors_of(self, cleaned: Sequence[str], read: dict[int, _Read]) -> np.ndarray | None:
+        """The texts' USE vectors: from the pipeline's component when it ran, else from ``embed`` (one encoder
+        call either way; None when the signal model reads the cue words alone)."""
+        if not self.signal_model.uses_embedding:
+            return None
+        vectors = np.zeros((len(cleaned), DIM), dtype=np.float32)
+        missing = [i for i in range(len(cleaned)) if i not in read or read[i].vector is None]
+        for i, r in read.items():
+            if r.vector is not None:
+                vectors[i] = r.vector
+        if missing and self.embed is not None:
+            vectors[missing] = np.asarray(self.embed([cleaned[i] for i in missing]), dtype=np.float32)
+        elif missing:
+            return None
+        return vectors
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What one Doc gave, kept instead of the Doc."""
+
+    orgs: Sequence[Any]
+    entities: tuple[Entity, ...]
+    keywords: tuple[str, ...]
+    lemmas: tuple[str, ...]
+    words: tuple[Word, ...]
+    vector: np.ndarray | None

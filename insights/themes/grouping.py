@@ -1,31 +1,25 @@
-"""Group unit vectors into themes, the number of themes chosen by the data.
+"""Group one batch of insights (a week, or the insights no catalogue theme took) into themes.
 
-Average-linkage agglomerative clustering cut at a fixed distance: two groups merge while their
-insights are, on average, more similar than :data:`MERGE_DISTANCE` allows. The cut is a similarity
-floor, not a count, so the same constant gives 2 themes in a quiet week and 60 in a busy one, and it
-does not depend on the week's size (silhouette-picked k was measured and rejected: on short sparse
-texts it climbs to the top of whatever range it is given). Average linkage, unlike single linkage,
-does not chain unrelated insights through one shared word, and unlike Ward it reads its cut in
-cosine terms.
+The space blends meaning and words: ``w·cos(USE, centred on the batch) + (1-w)·cos(lemma TF-IDF)``
+(:mod:`themes.features`). The cut is *self-tuning*: a pair's similarity is measured above the two
+insights' background (mean similarity to the batch) in units of how close their
+:data:`SCALE_NEIGHBOUR`-th nearest neighbours are (:func:`locally_scaled`), and average linkage merges
+while that stays above :data:`CUT`. A fixed cosine floor cannot serve both a week of 70 varied
+workplace reports (neighbours at cosine ~0.1) and 3,000 short customer questions (neighbours at ~0.5);
+the scaled one measured well on both (REPORT.md).
 
-Insights the cut leaves alone join the nearest theme of two or more insights when they are at least
-as similar to its centroid as the cut's floor (:func:`attach_singletons`): fewer one-insight themes,
-no new constant. The cut's themes are then polished by :data:`REFINE_STEPS` spherical k-means steps (each insight moves
-to its nearest theme centroid), which fixes insights that linkage merged early by one shared word.
-
-Linkage needs all pairwise distances, so above :data:`SAMPLE_SIZE` insights it runs on a seeded random
-sample, and the k-means steps assign every insight to the sample themes' centroids. Memory stays
-O(sample² + n·k), time O(sample² + n·k·nnz): linear in the week's size.
-
-Measured on the dev set and banking77 (``python -m bench.quality_themes``): cuts from 1.30 to 1.38 trade
-NMI (more, smaller themes) against ARI (fewer, bigger ones); 1.35 is the middle ground on both data
-sets, which have very different sizes and numbers of subjects. A cut read from the week's density
-(floor raised with the median nearest-neighbour cosine) was measured and rejected: it helps banking77
-but splits any week where many insights repeat one another (docs/themes.md).
+Exact route up to :data:`EXACT_LIMIT` insights (n×n float32 matrices: ~64 MB each at 4,000). Above
+it, the scalable route: the exact route groups a seeded sample of EXACT_LIMIT insights, and every
+insight takes the group of its nearest sample-group centre (USE and lexical halves, blended), a chunk
+at a time: memory O(sample² + n·512), time linear in n. (Over-clustering with MiniBatchKMeans and then
+grouping the micro-centroids was tried first: the centroids are denser than insights, so the scaled cut
+merged banking77 into 24 groups.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -33,121 +27,143 @@ import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.preprocessing import normalize
 
-# Euclidean distance between unit vectors; d = sqrt(2 - 2·cos), so 1.35 is an average cosine ≈ 0.09
-# in the week's TF-IDF space (sparse short texts have small cosines even on one subject).
-MERGE_DISTANCE: Final = 1.35
-REFINE_STEPS: Final = 3
-SAMPLE_SIZE: Final = 4000
-CHUNK: Final = 8192
-CENTROID_FEATURES: Final = 400
+from insights.themes.features import lexical_rows, neutral_use, terms_of
+from insights.themes.types import Reading
+
+USE_WEIGHT: Final = 0.5
+SCALE_NEIGHBOUR: Final = 2
+CUT: Final = 0.3
+EXACT_LIMIT: Final = 4000
+CHUNK: Final = 4096
+SEED: Final = 0
 
 
-def _relabel_by_size(assignment: np.ndarray) -> np.ndarray:
-    _, inverse, counts = np.unique(assignment, return_inverse=True, return_counts=True)
-    order = np.argsort(-counts, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return rank[inverse.ravel()]
+@dataclass(frozen=True)
+class GroupingParams:
+    """The grouping's knobs (defaults chosen by leave-one-set-out cross-validation, see REPORT.md)."""
+
+    use_weight: float = USE_WEIGHT
+    scale_neighbour: int = SCALE_NEIGHBOUR
+    cut: float = CUT
+    exact_limit: int = EXACT_LIMIT
+    seed: int = SEED
+    refine_steps: int = 0  # spherical k-means steps after the cut: measured, no gain (REPORT.md)
 
 
-def _prune(centroids: sp.csr_matrix, keep: int) -> sp.csr_matrix:
-    """Keep each centroid's ``keep`` heaviest features: products stay sparse, cosines barely move."""
-    rows, cols, vals = [], [], []
-    for i in range(centroids.shape[0]):
-        start, end = centroids.indptr[i], centroids.indptr[i + 1]
-        data, indices = centroids.data[start:end], centroids.indices[start:end]
-        if len(data) > keep:
-            top = np.argpartition(-data, keep)[:keep]
-            data, indices = data[top], indices[top]
-        rows.append(np.full(len(data), i))
-        cols.append(indices)
-        vals.append(data)
-    pruned = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=centroids.shape)
-    return normalize(pruned).tocsr()
+def blended_similarity(use: np.ndarray, lexical: sp.csr_matrix, use_weight: float) -> np.ndarray:
+    """Dense n×n blended cosine (float32)."""
+    similarity = use_weight * (use @ use.T)
+    similarity += (1 - use_weight) * (lexical @ lexical.T).toarray()
+    return similarity.astype(np.float32, copy=False)
 
 
-def _centroids(rows: sp.csr_matrix, assignment: np.ndarray, k: int) -> sp.csr_matrix:
-    n = rows.shape[0]
-    membership = sp.csr_matrix((np.ones(n, dtype=np.float32), (assignment, np.arange(n))), shape=(k, n))
-    return _prune(normalize(membership @ rows).tocsr(), CENTROID_FEATURES)
+def locally_scaled(similarity: np.ndarray, neighbour: int) -> np.ndarray:
+    """Similarity above the pair's background, in units of how close each insight's near neighbours are.
 
-
-def nearest(rows: sp.csr_matrix, centroids: sp.csr_matrix) -> np.ndarray:
-    """Index of the most similar centroid for each row, computed in chunks to bound memory."""
-    n = rows.shape[0]
-    out = np.empty(n, dtype=np.int64)
-    transposed = centroids.T.tocsc()
-    for start in range(0, n, CHUNK):
-        similarity = (rows[start : start + CHUNK] @ transposed).toarray()
-        out[start : start + CHUNK] = np.argmax(similarity, axis=1)
-    return out
-
-
-def condensed_distances(rows: sp.csr_matrix) -> np.ndarray:
-    """Euclidean distances between (unit or zero) rows, condensed as scipy wants, filled a chunk at a time."""
-    n = rows.shape[0]
-    out = np.empty(n * (n - 1) // 2, dtype=np.float64)
-    norms = np.asarray(rows.multiply(rows).sum(axis=1), dtype=np.float64).ravel()
-    transposed = rows.T.tocsc()
-    step = max(1, CHUNK // 16)
-    for start in range(0, n, step):
-        block = np.asarray((rows[start : start + step] @ transposed).todense(), dtype=np.float64)
-        for offset, dots in enumerate(block):
-            i = start + offset
-            begin = i * n - i * (i + 1) // 2
-            squared = norms[i] + norms[i + 1 :] - 2 * dots[i + 1 :]
-            out[begin : begin + n - i - 1] = np.sqrt(np.maximum(squared, 0.0))
-    return out
-
-
-def attach_singletons(rows: sp.csr_matrix, assignment: np.ndarray, distance: float) -> np.ndarray:
-    """Move each one-insight theme into the nearest theme of 2+ insights whose centroid is close enough.
-
-    "Close enough" is the cut's own similarity floor (cosine ``1 - distance² / 2``), read against the
-    theme's centroid instead of averaged over its members: no new constant. An insight that linkage
-    left alone because it shares a word or two with a theme, but not with each of its members, joins it.
+    ``(s_ij - (μ_i + μ_j)/2) / sqrt(a_i a_j)`` with ``μ_i`` the insight's mean similarity to the batch
+    and ``a_i = σ_i - μ_i``, ``σ_i`` its similarity to its k-th nearest neighbour: 1 means "as close as
+    my close neighbours", 0 "no closer than anyone". Dimensionless, so one cut serves sparse and dense
+    batches alike. Works in place on ``similarity`` (float32) to keep one n×n matrix alive.
     """
-    sizes = np.bincount(assignment)
-    big = np.flatnonzero(sizes >= 2)
-    alone = np.flatnonzero(sizes[assignment] == 1)
-    if len(big) == 0 or len(alone) == 0:
-        return assignment
-    floor = 1.0 - distance**2 / 2.0
-    remap = np.full(len(sizes), -1, dtype=np.int64)
-    remap[big] = np.arange(len(big))
-    members = remap[assignment] >= 0
-    centroids = _centroids(rows[members], remap[assignment[members]], len(big))
-    similarity = (rows[alone] @ centroids.T).toarray()
-    best = np.argmax(similarity, axis=1)
-    close = similarity[np.arange(len(alone)), best] >= floor
-    moved = assignment.copy()
-    moved[alone[close]] = big[best[close]]
-    return np.unique(moved, return_inverse=True)[1].astype(np.int64).ravel()
+    n = len(similarity)
+    if n <= neighbour + 1:
+        return similarity
+    diagonal = similarity.diagonal().copy()
+    np.fill_diagonal(similarity, 0.0)
+    mean = similarity.sum(axis=1, dtype=np.float64) / (n - 1)
+    np.fill_diagonal(similarity, -np.inf)
+    sigma = np.array([np.partition(row, n - neighbour)[n - neighbour] for row in similarity])
+    np.fill_diagonal(similarity, diagonal)
+    spread = (1.0 / np.sqrt(np.maximum(sigma - mean, 1e-3))).astype(np.float32)
+    half = (mean / 2).astype(np.float32)
+    similarity -= half[:, None]
+    similarity -= half[None, :]
+    similarity *= spread[:, None]
+    similarity *= spread[None, :]
+    return similarity
 
 
-def _cut(rows: sp.csr_matrix, distance: float) -> np.ndarray:
-    if rows.shape[0] == 1:
+def cut_tree(similarity: np.ndarray, cut: float) -> np.ndarray:
+    """Average linkage on 1 - similarity, cut where merged groups' mean similarity falls below ``cut``.
+
+    Consumes ``similarity`` (turned into distances in place).
+    """
+    n = len(similarity)
+    if n == 1:
         return np.zeros(1, dtype=np.int64)
-    tree = linkage(condensed_distances(rows), method="average")
-    assignment = fcluster(tree, distance, criterion="distance").astype(np.int64) - 1
-    return attach_singletons(rows, assignment, distance)
+    distance = similarity
+    np.subtract(1.0, distance, out=distance)
+    np.maximum(distance, 0.0, out=distance)
+    np.fill_diagonal(distance, 0.0)
+    condensed = np.concatenate([(distance[i, i + 1 :] + distance[i + 1 :, i]) / 2 for i in range(n - 1)])
+    del distance
+    tree = linkage(condensed.astype(np.float64), method="average")
+    return (fcluster(tree, 1.0 - cut, criterion="distance") - 1).astype(np.int64)
 
 
-def group_rows(
-    rows: sp.csr_matrix, distance: float = MERGE_DISTANCE, sample_size: int = SAMPLE_SIZE, seed: int = 0
+def canonical(assignment: np.ndarray) -> np.ndarray:
+    """Group numbers by size (0 the biggest), ties by first member: the same output for the same input."""
+    labels, first, counts = np.unique(assignment, return_index=True, return_counts=True)
+    order = np.lexsort((first, -counts))
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    return rank[np.searchsorted(labels, assignment)]
+
+
+def _exact(use: np.ndarray, lexical: sp.csr_matrix, params: GroupingParams) -> np.ndarray:
+    similarity = blended_similarity(use, lexical, params.use_weight)
+    return cut_tree(locally_scaled(similarity, params.scale_neighbour), params.cut)
+
+
+def _nearest_group(
+    use: np.ndarray, lexical: sp.csr_matrix, centres_use: np.ndarray, centres_lex: sp.csr_matrix, weight: float
 ) -> np.ndarray:
-    """Theme index of each row (unit vectors), 0 for the biggest theme, 1 for the next, and so on."""
-    n = rows.shape[0]
-    if n == 0:
+    """Index of the most similar group centre (blended cosine) per row, a chunk at a time."""
+    out = np.empty(len(use), dtype=np.int64)
+    lex_t = centres_lex.T.tocsc()
+    for start in range(0, len(use), CHUNK):
+        block = weight * (use[start : start + CHUNK] @ centres_use.T)
+        block += (1 - weight) * (lexical[start : start + CHUNK] @ lex_t).toarray()
+        out[start : start + CHUNK] = block.argmax(axis=1)
+    return out
+
+
+def _scalable(use: np.ndarray, lexical: sp.csr_matrix, params: GroupingParams) -> np.ndarray:
+    """Group a seeded sample exactly, then give every insight the group of its nearest sample-group centre."""
+    sample = np.sort(np.random.default_rng(params.seed).choice(len(use), size=params.exact_limit, replace=False))
+    grouped = _exact(use[sample], lexical[sample], params)
+    k = int(grouped.max()) + 1
+    membership = sp.csr_matrix(
+        (np.ones(len(sample), dtype=np.float32), (grouped, np.arange(len(sample)))), shape=(k, len(sample))
+    )
+    centres_use = normalize(np.asarray(membership @ use[sample])).astype(np.float32)
+    centres_lex = normalize(membership @ lexical[sample]).tocsr()
+    return _nearest_group(use, lexical, centres_use, centres_lex, params.use_weight)
+
+
+def group_readings(
+    readings: Sequence[Reading],
+    params: GroupingParams | None = None,
+    terms: Callable[[Reading], list[str]] = terms_of,
+) -> np.ndarray:
+    """Group index per reading (0 = biggest group), the number of groups chosen by the data."""
+    params = params or GroupingParams()
+    if not readings:
         return np.zeros(0, dtype=np.int64)
-    if n <= sample_size:
-        assignment = _cut(rows, distance)
-    else:
-        sample = np.random.default_rng(seed).choice(n, size=sample_size, replace=False)
-        sample_assignment = _cut(rows[sample], distance)
-        k = int(sample_assignment.max()) + 1
-        assignment = nearest(rows, _centroids(rows[sample], sample_assignment, k))
+    use = neutral_use(np.stack([r.vector for r in readings]))
+    lexical = lexical_rows([terms(r) for r in readings])
+    route = _exact if len(readings) <= params.exact_limit else _scalable
+    assignment = canonical(route(use, lexical, params))
+    for _ in range(params.refine_steps):
+        assignment = canonical(_refine(use, lexical, assignment, params.use_weight))
+    return assignment
+
+
+def _refine(use: np.ndarray, lexical: sp.csr_matrix, assignment: np.ndarray, weight: float) -> np.ndarray:
+    """One spherical k-means step in the blend: each insight moves to its nearest group centre."""
     k = int(assignment.max()) + 1
-    for _ in range(REFINE_STEPS):
-        assignment = nearest(rows, _centroids(rows, assignment, k))
-    return _relabel_by_size(assignment)
+    n = len(assignment)
+    membership = sp.csr_matrix((np.ones(n, dtype=np.float32), (assignment, np.arange(n))), shape=(k, n))
+    centres_use = normalize(np.asarray(membership @ use)).astype(np.float32)
+    centres_lex = normalize(membership @ lexical).tocsr()
+    return _nearest_group(use, lexical, centres_use, centres_lex, weight)

@@ -1,108 +1,177 @@
-"""Readable theme labels and keywords, by class-based TF-IDF (c-TF-IDF) over the themes' terms.
+"""Readable theme labels: 2–4 words the insights wrote, noun phrases first, never a person's name.
 
-A term scores high for a theme when many of the theme's insights use it and few other insights do:
-``share of the theme's insights using it × log(1 + A / insights using it anywhere)``, where ``A`` is the
-average number of term uses per theme (the weighting BERTopic popularised). Terms are counted once per
-insight, so one long rant repeating a word does not name a theme. The label shows the words as the
-insights wrote them (the lemma most used for that term inside the theme), so a French theme reads
-« livraison retard » and an English one "vpn outage" even though both languages share terms.
+Candidates are read off the insights' own tokens (as written, accents kept): noun phrases by part of
+speech — « note de frais », « délai de paiement », « machine à café », "label printer", "VPN outage"
+— then pairs of the theme's most typical nouns when no phrase is shared. A candidate is counted once
+per insight; it scores ``share of the theme's insights using it × log(1 + total / uses anywhere)``
+(class-based TF-IDF against the other groups given), longer phrases get a small bonus, and phrases
+from insights in the workspace's language come first. Words flagged as a person's name (spaCy PER,
+or capitalised inside a sentence) never enter a label. One-insight groups get no label (« autres »).
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Final
 
-import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
+from insights.themes.features import FILLER, fold
+from insights.themes.types import Reading, Word
 
-from insights.themes.lexicon import term_of
-
-LABEL_WORDS: Final = 3
-KEYWORDS: Final = 8
-# A third label word is kept only when it scores at least this share of the best word.
-THIRD_WORD_SHARE: Final = 0.6
-DISPLAY_SAMPLE: Final = 2000
-
-
-def _identity(doc: Sequence[str]) -> Sequence[str]:
-    return doc
+NOUNS: Final = frozenset({"NOUN", "PROPN"})
+LINKS: Final = frozenset({"de", "d'", "du", "des", "à", "au", "aux", "en", "of", "for"})
+ARTICLES: Final = frozenset({"la", "le", "l'", "les", "the"})
+MAX_WORDS: Final = 4
+# A big theme's label is read from its first LABEL_SAMPLE insights: enough to name it, bounded time.
+LABEL_SAMPLE: Final = 500
+OTHERS_LABEL: Final = "autres"
+OTHERS_LABEL_EN: Final = "others"
+Phrase = tuple[str, ...]  # folded forms, for counting
 
 
-def _shown_forms(candidates: set[str], members: Sequence[int], lemmas: Sequence[Sequence[str]]) -> dict[str, str]:
-    """The lemma most used inside the theme for each candidate term (from at most DISPLAY_SAMPLE insights)."""
-    forms: dict[str, Counter[str]] = {term: Counter() for term in candidates}
-    for i in members[:DISPLAY_SAMPLE]:
-        for lemma in lemmas[i]:
-            term = term_of(lemma)
-            if term in forms:
-                forms[term][lemma] += 1
-    return {term: (found.most_common(1)[0][0] if found else term) for term, found in forms.items()}
+def _usable(word: Word) -> bool:
+    if word.person or word.pos not in NOUNS | {"ADJ"}:
+        return False
+    if not word.text[:1].isalpha() or not word.text[-1:].isalpha() or any(c.isdigit() for c in word.text):
+        return False
+    if len(word.text) < 3 and not word.text.isupper():
+        return False
+    # spaCy's French stop list holds nouns that name subjects (« numéro », « retour »): nouns are kept.
+    return fold(word.lemma) not in FILLER and fold(word.text) not in FILLER and (word.pos in NOUNS or not word.is_stop)
 
 
-def _first_positions(members: Sequence[int], terms: Sequence[Sequence[str]]) -> dict[str, float]:
-    """Mean relative position where each term first appears in the theme's insights (0 = first word)."""
-    total: dict[str, float] = {}
-    seen: Counter[str] = Counter()
-    for i in members[:DISPLAY_SAMPLE]:
-        doc = terms[i]
-        firsts: dict[str, int] = {}
-        for position, term in enumerate(doc):
-            firsts.setdefault(term, position)
-        for term, position in firsts.items():
-            total[term] = total.get(term, 0.0) + position / len(doc)
-            seen[term] += 1
-    return {term: total[term] / seen[term] for term in seen}
+def _phrases(words: Sequence[Word], lang: str) -> list[tuple[Phrase, str]]:
+    """Noun phrases of one insight: (folded key, text as written)."""
+    found: list[tuple[Phrase, str]] = []
+    for i, head in enumerate(words):
+        if not _usable(head) or head.pos not in NOUNS:
+            continue
+        # NOUN ADJ (fr) / ADJ NOUN, NOUN NOUN (en)
+        if i + 1 < len(words) and _usable(words[i + 1]) and (lang == "fr" or words[i + 1].pos in NOUNS):
+            found.append(_phrase(words[i : i + 2]))
+        # NOUN de/à (la) NOUN
+        j = i + 1
+        if j < len(words) and words[j].text.lower() in LINKS:
+            k = j + 1
+            if k < len(words) and words[k].text.lower() in ARTICLES:
+                k += 1
+            if k < len(words) and _usable(words[k]) and words[k].pos in NOUNS and k - i + 1 <= MAX_WORDS:
+                found.append(_phrase(words[i : k + 1]))
+        if lang == "en" and i > 0 and _usable(words[i - 1]) and words[i - 1].pos == "ADJ":
+            found.append(_phrase(words[i - 1 : i + 1]))
+    return found
 
 
-def _pick_label(words: list[str], scores: list[float]) -> str:
-    picked = words[:2]
-    if len(words) >= LABEL_WORDS and scores[2] >= THIRD_WORD_SHARE * scores[0]:
-        picked = words[:LABEL_WORDS]
-    return " ".join(picked)
+def _phrase(words: Sequence[Word]) -> tuple[Phrase, str]:
+    text = " ".join(w.text for w in words).replace("' ", "'").replace("’ ", "’")
+    return tuple(fold(w.lemma) for w in words), text
 
 
-def theme_labels(
-    lemmas: Sequence[Sequence[str]], terms: Sequence[Sequence[str]], assignment: np.ndarray, k: int
-) -> list[tuple[str, tuple[str, ...]]]:
-    """For each theme ``0..k-1``: a 2–3 word label and its keywords, best first."""
-    results: list[tuple[str, tuple[str, ...]]] = [("", ())] * k
-    if not any(terms):
-        return [("divers", ())] * k
-    vectorizer = CountVectorizer(analyzer=_identity, binary=True)
-    used = vectorizer.fit_transform(terms)
-    vocabulary = vectorizer.get_feature_names_out()
-    n = len(terms)
-    membership = sp.csr_matrix((np.ones(n), (assignment, np.arange(n))), shape=(k, n))
-    per_theme = (membership @ used).tocsr()
-    anywhere = np.asarray(per_theme.sum(axis=0)).ravel()
-    average = per_theme.sum() / max(k, 1)
-    sizes = np.bincount(assignment, minlength=k)
-    members_of: list[list[int]] = [[] for _ in range(k)]
-    for i, theme in enumerate(assignment.tolist()):
-        members_of[theme].append(i)
-    for theme in range(k):
-        row = per_theme.getrow(theme)
-        counts = row.data
-        scores = counts / max(sizes[theme], 1) * np.log1p(average / anywhere[row.indices])
-        # A word only one insight of a bigger theme uses does not name the theme.
-        shared = counts >= 2 if sizes[theme] >= 2 and (counts >= 2).sum() >= 2 else np.ones_like(counts, bool)
-        first_seen = _first_positions(members_of[theme], terms)
-        positions = np.array([first_seen.get(str(vocabulary[t]), 1.0) for t in row.indices])
-        # Ties (always, in a one-insight theme) go to the words said first: usually the subject.
-        ranked = np.lexsort((positions, -np.round(scores, 9)))
-        order = [j for j in ranked if shared[j]][: KEYWORDS * 2]
-        candidates = [str(vocabulary[row.indices[j]]) for j in order]
-        shown = _shown_forms(set(candidates), members_of[theme], lemmas)
-        words: list[str] = []
-        word_scores: list[float] = []
-        for j, term in zip(order, candidates, strict=True):
-            word = shown[term]
-            if word not in words:
-                words.append(word)
-                word_scores.append(float(scores[j]))
-        label = _pick_label(words, word_scores) if words else "divers"
-        results[theme] = (label, tuple(words[:KEYWORDS]))
-    return results
+def _nouns(words: Sequence[Word]) -> list[tuple[Phrase, str]]:
+    return [((fold(w.lemma),), w.text) for w in words if _usable(w) and w.pos in NOUNS]
+
+
+def _lowercase_start(text: str) -> str:
+    """« Livraison » at a sentence start reads « livraison »; "FrigoSense", "VPN" stay as written."""
+    head = text.split(" ", 1)[0]
+    return text[:1].lower() + text[1:] if head[:1].isupper() and head[1:].islower() else text
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.docs: Counter[Phrase] = Counter()
+        self.forms: dict[Phrase, Counter[str]] = {}
+
+    def add(self, items: Sequence[tuple[Phrase, str]]) -> None:
+        for key in {key for key, _ in items}:
+            self.docs[key] += 1
+        for key, text in items:
+            self.forms.setdefault(key, Counter())[text] += 1
+
+
+def _written(counter: Counter[str]) -> str:
+    # The form written most often; ties by text, so every replica picks the same one.
+    return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def group_labels(
+    groups: Sequence[Sequence[Reading]], workspace_lang: str = "fr", min_size: int = 2
+) -> list[str | None]:
+    """One label per group (None for groups smaller than ``min_size``), scored against the other groups."""
+    phrase_counts = [_Counts() for _ in groups]
+    noun_counts = [_Counts() for _ in groups]
+    for g, group in enumerate(groups):
+        for reading in group[:LABEL_SAMPLE]:
+            phrase_counts[g].add(_phrases(reading.words, reading.lang))
+            noun_counts[g].add(_nouns(reading.words))
+    anywhere_p: Counter[Phrase] = Counter()
+    anywhere_n: Counter[Phrase] = Counter()
+    for counts in phrase_counts:
+        anywhere_p.update(counts.docs)
+    for counts in noun_counts:
+        anywhere_n.update(counts.docs)
+    total = sum(len(g) for g in groups) or 1
+    return [
+        _label(group, phrase_counts[g], noun_counts[g], anywhere_p, anywhere_n, total, workspace_lang)
+        if len(group) >= min_size
+        else None
+        for g, group in enumerate(groups)
+    ]
+
+
+def _score(docs: int, size: int, anywhere: int, total: int) -> float:
+    return docs / size * math.log1p(total / anywhere)
+
+
+def _label(
+    group: Sequence[Reading],
+    phrases: _Counts,
+    nouns: _Counts,
+    anywhere_p: Counter[Phrase],
+    anywhere_n: Counter[Phrase],
+    total: int,
+    workspace_lang: str,
+) -> str:
+    size = min(len(group), LABEL_SAMPLE)
+    own_lang = {fold(w.text) for r in group[:LABEL_SAMPLE] if r.lang == workspace_lang for w in r.words}
+
+    def lang_bonus(key: Phrase) -> float:
+        return 1.3 if all(part in own_lang for part in key) else 1.0
+
+    shared = [k for k, n in phrases.docs.items() if n >= 2]
+    if shared:
+        best = max(
+            shared,
+            key=lambda k: (
+                _score(phrases.docs[k], size, anywhere_p[k], total) * (1 + 0.1 * len(k)) * lang_bonus(k),
+                "".join(k),
+            ),
+        )
+        return _lowercase_start(_written(phrases.forms[best]))
+    noun_score = {k[0]: _score(n, size, anywhere_n[k], total) for k, n in nouns.docs.items() if n >= 2 or size == 1}
+    joined = [k for k in phrases.docs if sum(part in noun_score for part in k) >= 2]
+    if joined:
+        best = max(joined, key=lambda k: (sum(noun_score.get(part, 0.0) for part in k) * lang_bonus(k), "".join(k)))
+        return _lowercase_start(_written(phrases.forms[best]))
+    ranked = sorted(
+        nouns.docs,
+        key=lambda k: (-_score(nouns.docs[k], size, anywhere_n[k], total) * lang_bonus(k), "".join(k)),
+    )
+    words: list[str] = []
+    for key in ranked:
+        text = _lowercase_start(_written(nouns.forms[key]))
+        if fold(text) not in {fold(w) for w in words}:
+            words.append(text)
+        if len(words) == 2:
+            break
+    if len(words) == 2:
+        return f"{words[0]}, {words[1]}"
+    if words:
+        return words[0]
+    return OTHERS_LABEL if workspace_lang == "fr" else OTHERS_LABEL_EN
+
+
+def label_words(label: str) -> list[str]:
+    """The words of a label (punctuation between them dropped)."""
+    return [w.strip(",") for w in label.split() if w.strip(",")]

@@ -1,45 +1,32 @@
-"""One week's insights of a workspace, grouped into themes with a readable label each.
+"""One week of a catalogue as the digest shows it: the themes that got insights, their trends, and « autres ».
 
-Pipeline: Slack markup out → language (given or detected) → content lemmas with the spaCy pipeline of
-that language (parser and NER off) → language-neutral terms (:mod:`insights.themes.lexicon`) → week-space
-vectors (:mod:`insights.themes.vectors`) → average-linkage clustering cut at a similarity floor, sampled
-above a few thousand insights (:mod:`insights.themes.grouping`) → c-TF-IDF labels (:mod:`insights.themes.labels`)
-and a theme-space centroid per theme for week-to-week matching (:mod:`insights.themes.trends`).
-Insights with no content word at all (« +1 », a bare link) share one theme labelled ``divers``.
+The catalogue (:mod:`insights.themes.catalogue`) says which theme holds each insight; this module only
+counts. A theme is shown with the week's members it holds, its label (a manager's rename wins), its
+distinct reporters and its trend from the same theme's weekly counts. Hidden themes are not shown, nor
+are their insights. A theme with a single insight this week and the insights no theme holds are shown
+together under « autres » (:data:`OTHERS_KEY`). Quotes are chosen by closeness to the theme's centre.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
-from insights.language import detect_language
-from insights.pipeline import LoadedPipelines
-from insights.tagging.lemmas import content_lemmas
-from insights.text import clean_slack_text
-from insights.themes.grouping import MERGE_DISTANCE, group_rows
-from insights.themes.labels import theme_labels
-from insights.themes.vectors import terms_of, theme_centroids, week_vectors
-from insights.types import Lang
+from insights.themes.catalogue import Catalogue
+from insights.themes.trends import ThemeTrend, theme_trend
+from insights.themes.types import Reading, unit_rows
 
-NO_SUBJECT_LABEL = "divers"
-
-
-@dataclass(frozen=True)
-class ThemeItem:
-    """One insight to group: its id, its text, who reported it (for counting), its language if known."""
-
-    id: str
-    text: str
-    reporter: str | None = None
-    lang: str | None = None
+OTHERS_KEY: Final = "autres"
+OTHERS_LABELS: Final = {"fr": "autres", "en": "others"}
+MIN_SHOWN: Final = 2
 
 
 @dataclass(frozen=True)
 class ThemeCluster:
-    """A theme of one week: label and keywords from its insights, members, sizes, theme-space centroid."""
+    """A theme of one week: its catalogue id (``key``), label, this week's members and sizes."""
 
     key: str
     label: str
@@ -47,73 +34,66 @@ class ThemeCluster:
     member_ids: tuple[str, ...]
     size: int
     reporters: int
-    centroid: tuple[float, ...]
+    centroid: tuple[float, ...] = ()
+    curated: bool = False
 
 
-def _lang(item: ThemeItem, text: str) -> Lang:
-    if item.lang == "fr":
-        return "fr"
-    if item.lang == "en":
-        return "en"
-    return detect_language(text)
+@dataclass(frozen=True)
+class WeekThemes:
+    """The week's shown themes (biggest first, « autres » last), their trends and each insight's closeness
+    to its theme's centre (the quotes' order)."""
+
+    themes: list[ThemeCluster]
+    trends: dict[str, ThemeTrend]
+    centrality: dict[int, float]
 
 
-def item_lemmas(items: Sequence[ThemeItem], pipelines: LoadedPipelines) -> list[tuple[str, ...]]:
-    """Content lemmas of each item, read with the pipeline of its language."""
-    texts = [clean_slack_text(item.text) for item in items]
-    langs = [_lang(item, text) for item, text in zip(items, texts, strict=True)]
-    return content_lemmas(texts, langs, pipelines)
+def _centrality(ids: Sequence[str], readings: Mapping[str, Reading]) -> dict[int, float]:
+    rows = [readings[i].vector for i in ids if i in readings]
+    if not rows:
+        return {}
+    vectors = unit_rows(np.stack(rows))
+    centre = unit_rows(vectors.mean(axis=0, keepdims=True))[0]
+    known = [i for i in ids if i in readings]
+    return {int(i): float(s) for i, s in zip(known, vectors @ centre, strict=True) if i.isdigit()}
 
 
-def cluster_week(items: Sequence[ThemeItem], pipelines: LoadedPipelines, seed: int = 0) -> list[ThemeCluster]:
-    """Group one week's insights into themes, biggest first."""
-    lemmas = item_lemmas(items, pipelines)
-    return cluster_lemmas([item.id for item in items], lemmas, [item.reporter for item in items], seed=seed)
-
-
-def _assign(terms: list[list[str]], seed: int, distance: float) -> np.ndarray:
-    """Theme index per insight; insights without terms get the last index."""
-    with_terms = [i for i, doc in enumerate(terms) if doc]
-    assignment = np.zeros(len(terms), dtype=np.int64)
-    grouped = group_rows(week_vectors([terms[i] for i in with_terms]), distance=distance, seed=seed)
-    assignment[with_terms] = grouped
-    k = int(grouped.max()) + 1 if len(grouped) else 0
-    assignment[[i for i, doc in enumerate(terms) if not doc]] = k
-    return assignment
-
-
-def cluster_lemmas(
-    ids: Sequence[str],
-    lemmas: Sequence[Sequence[str]],
-    reporters: Sequence[str | None] | None = None,
-    seed: int = 0,
-    distance: float = MERGE_DISTANCE,
-) -> list[ThemeCluster]:
-    """Group insights given as precomputed content lemmas (skips spaCy: batch jobs, benchmarks)."""
-    if len(ids) != len(lemmas):
-        raise ValueError("one lemma list per id is needed")
-    if not ids:
-        return []
-    terms = terms_of(lemmas)
-    assignment = _assign(terms, seed, distance)
-    k = int(assignment.max()) + 1
-    labels = theme_labels(lemmas, terms, assignment, k)
-    centroids = theme_centroids(terms, assignment, k)
+def week_themes(
+    cat: Catalogue,
+    week_ids: Sequence[str],
+    readings: Mapping[str, Reading],
+    weeks: Sequence[str],
+    reporters: Mapping[str, str | None],
+    lang: str = "fr",
+) -> WeekThemes:
+    """The themes of the week's insights ``week_ids``; ``weeks`` are the history's week keys, this week last."""
+    by_theme: dict[str, list[str]] = {}
+    others: list[str] = []
+    for insight in week_ids:
+        theme_id = cat.theme_of.get(insight)
+        theme = cat.themes.get(cat.resolve(theme_id)) if theme_id else None
+        if theme is None:
+            others.append(insight)
+        elif not theme.hidden:
+            by_theme.setdefault(theme.id, []).append(insight)
     themes: list[ThemeCluster] = []
-    for theme in range(k):
-        members = np.flatnonzero(assignment == theme)
-        no_subject = not terms[int(members[0])]
-        label, keywords = (NO_SUBJECT_LABEL, ()) if no_subject else labels[theme]
-        who = {reporters[i] for i in members.tolist() if reporters[i]} if reporters is not None else set()
+    trends: dict[str, ThemeTrend] = {}
+    centrality: dict[int, float] = {}
+    for theme_id, members in by_theme.items():
+        if len(members) < MIN_SHOWN:
+            others.extend(members)
+            continue
+        state = cat.themes[theme_id]
+        who = {reporters.get(m) for m in members} - {None}
         themes.append(
-            ThemeCluster(
-                key=f"t{theme + 1}",
-                label=label,
-                keywords=keywords,
-                member_ids=tuple(ids[i] for i in members.tolist()),
-                size=len(members),
-                reporters=len(who),
-                centroid=centroids[theme],
-            )
+            ThemeCluster(theme_id, state.shown_label, (), tuple(members), len(members), len(who), curated=state.curated)
         )
-    return themes
+        trends[theme_id] = theme_trend(theme_id, state.weekly_counts(), weeks, size=len(members))
+        centrality.update(_centrality(members, readings))
+    themes.sort(key=lambda t: (-t.size, t.key))
+    if others:
+        who = {reporters.get(m) for m in others} - {None}
+        themes.append(
+            ThemeCluster(OTHERS_KEY, OTHERS_LABELS.get(lang, "autres"), (), tuple(others), len(others), len(who))
+        )
+    return WeekThemes(themes, trends, centrality)

@@ -10,6 +10,7 @@ from insights.tagging.english import blank_english
 from insights.tagging.model import TaggingModel
 from insights.tagging.tagger import Tagger
 from insights.tagging.training import default_model
+from tests.support.readings import vpn_week  # noqa: F401 - the theme tests' hand-built week
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from insights.themes.stored import pack_vector, pack_words
 from models.schema import Insight, Workspace
 from models.search import fold
 from models.workspaces import ensure_workspace
+from tests.support.readings import make_reading
 
 # (text, lemmas, kind, signal, subject): a few subjects that make clear themes.
 SUBJECTS: Sequence[tuple[str, tuple[str, ...], str, str | None, str | None]] = (
@@ -58,6 +60,12 @@ def make_workspace(sessions: sessionmaker[Session], team_id: str, created_at: da
         return workspace.id
 
 
+def _theme_fields(text: str) -> dict[str, object]:
+    """What the tagging process stores for themes, hand-built (hashed word vectors)."""
+    reading = make_reading("0", text, "fr")
+    return {"words": pack_words(reading.words), "vector": pack_vector(reading.vector)}
+
+
 def seed_week(
     sessions: sessionmaker[Session],
     team_id: str,
@@ -97,6 +105,7 @@ def seed_week(
                 "entities": [],
                 "keywords": list(lemmas),
                 "lemmas": list(lemmas),
+                **_theme_fields(text),
                 "search_text": fold(text),
                 "tagged_at": start,
                 "status": "open",

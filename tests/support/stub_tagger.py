@@ -10,7 +10,9 @@ import re
 import threading
 from collections.abc import Sequence
 
+from insights.themes.stored import pack_vector, pack_words
 from insights.types import Entity, Kind, KnownOrgs, Lang, Signal, Tags
+from tests.support.readings import make_reading
 
 # The first kind whose cue appears in the text wins; none: "other".
 KIND_CUES: tuple[tuple[Kind, tuple[str, ...]], ...] = (
@@ -53,6 +55,8 @@ def stub_tags(text: str, known: KnownOrgs = KnownOrgs(), customer: str | None = 
         orgs = [customer, *(org for org in orgs if org != customer)]
     if any(org in known.competitors for org in orgs):
         signal = "competitor"
+    reading = make_reading("0", text, lang)
+    packed = pack_words(reading.words)
     content = tuple(dict.fromkeys(w for w in words if len(w) > 2 and w not in STOP_WORDS and not w.isdigit()))
     return Tags(
         lang=lang,
@@ -63,6 +67,9 @@ def stub_tags(text: str, known: KnownOrgs = KnownOrgs(), customer: str | None = 
         entities=tuple(Entity(org, "ORG") for org in orgs),
         keywords=content[:5],
         lemmas=content,
+        # What themes read, hand-built (hashed word vectors: insights sharing words are close).
+        words=tuple((w.text, w.lemma, w.pos, f) for w, (_, _, _, f) in zip(reading.words, packed, strict=True)),
+        vector=pack_vector(reading.vector),
     )
 
 
