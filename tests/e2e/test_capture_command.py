@@ -30,12 +30,15 @@ def test_command_stores_insight_and_confirmation_shows_real_tags(pepites: Pepite
 
 
 def test_command_echoes_a_broadcast_escaped(pepites: Pepites) -> None:
-    response = pepites.slack.command("<!channel> <@U999> le client <https://evil.example|Biocoop> est furieux")
+    text = "<!channel> <@U999> le client <https://evil.example|https://biocoop.fr> est furieux &lt;!here&gt;"
+    response = pepites.slack.command(text)
     shown = blocks_text(response.json())
-    assert "<!channel>" not in shown and "<@U999>" not in shown and "<https://evil" not in shown
-    assert "&lt;!channel&gt;" in shown
+    # Slack's own tokens as words that ping nobody; a link whose label claims another address shows its URL.
+    assert "<!channel>" not in shown and "<@U999>" not in shown and "|https://biocoop.fr>" not in shown
+    assert "@channel" in shown and "@user_u999" in shown and "<https://evil.example|https://evil.example>" in shown
+    assert "&lt;!here&gt;" in shown  # typed characters shown as typed
     [insight] = stored(pepites.sessions)
-    assert insight.text.startswith("<!channel>")  # stored as typed, escaped only when shown
+    assert insight.text.startswith("<!channel> <@U999|user_u999>")  # as Slack sent it, the mention named
 
 
 def test_command_alone_opens_the_capture_modal(pepites: Pepites) -> None:

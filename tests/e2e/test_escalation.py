@@ -83,7 +83,8 @@ def test_escalation_three_people_alert_managers_once(pepites: Pepites) -> None:
     shown = json.dumps(alert.params["blocks"], ensure_ascii=False)
     assert "remontée par 3 personne(s)" in shown and "VPN" in shown
     [insight] = stored(pepites.sessions)
-    assert insight.escalated_at is not None and insight.reporter_id == "U1"  # the first voter captured it
+    # The message's author reports it, whoever voted first (issue 12): voters only vote.
+    assert insight.escalated_at is not None and insight.reporter_id == "U2"
 
 
 def test_escalation_one_person_three_times_is_one_vote(pepites: Pepites) -> None:
