@@ -14,6 +14,18 @@ from bot.slack import db_guard
 SURFACES = (commands, shortcuts, reactions, actions, status, conversation, home, install)
 
 
+class _ClientWins(logging.Filter):
+    """Bolt's ``App`` reads SLACK_BOT_TOKEN from the environment even when given a ``client``, then warns at every
+    start that the token "will be unused": our client, built from that same token, is meant to win."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.endswith("`token` will be unused."))
+
+
+BOLT_LOGGER = logging.getLogger("bot.bolt")
+BOLT_LOGGER.addFilter(_ClientWins())
+
+
 def create_app(services: Services, *, token_verification: bool = True) -> App:
     """The Bolt App, for one workspace token or, with OAuth, for every workspace that installed it.
 
@@ -33,7 +45,7 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
         request_verification_enabled=not settings.socket_mode,
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
-        logger=logging.getLogger("bot.bolt"),
+        logger=BOLT_LOGGER,
     )
     for surface in SURFACES:
         surface.register(app, services)

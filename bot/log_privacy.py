@@ -135,7 +135,10 @@ _QUOTED_KEY = re.compile(r"""(?P<q>\\*["'])(?i:(?P<key>""" + _KEYS + r"""))(?P=q
 # text=…& (form-encoded bodies and URL queries)
 _FORM_PAIR = re.compile(r"(?<![\w%.-])(?i:(?P<key>" + _KEYS + r"))=(?P<val>[^&\s'\",;)}\]]+)")
 # body: {…}, payload: '…' (labels of structured dumps in free text)
-_DUMP_LABEL = re.compile(r"(?<![\w-])(?:" + _alternation(_DUMP_LABELS) + r""")\s*:\s*(?=[\[{(]|b?["'])""")
+# ``[Errno 104] Connection reset by peer`` (an OSError's text) is not a dump: the errno says why a link failed.
+_DUMP_LABEL = re.compile(
+    r"(?<![\w-])(?:" + _alternation(_DUMP_LABELS) + r""")\s*:\s*(?=[\[{(]|b?["'])(?!\[Errno \d+\])"""
+)
 _PARAMETERS = re.compile(r"\[parameters: ")
 _PG_DETAIL = re.compile(r"(DETAIL:[ \t]*)[^\n]+")
 _URL = re.compile(r"""\b(?:https?|wss?)://[^\s'"<>\\]+""")

@@ -57,13 +57,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     runtime.start()
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.slack.socket_server import SocketModeRefused, SocketModeServer
 
         log.info("starting in Socket Mode")
-        handler = SocketModeHandler(runtime.app, settings.app_token)
-        handler.connect()
+        try:
+            socket_mode = SocketModeServer(runtime, settings, host=settings.host).start()
+        except SocketModeRefused as refused:  # a revoked token, Slack unreachable: say why and exit 1
+            log.error("%s", refused)
+            runtime.stop(0)
+            return 1
         received = stop.wait()
-        handler.close()
+        socket_mode.close()
         server = None
     else:
         from bot.slack.server import Server

@@ -39,6 +39,9 @@ from models.votes import claim_unsent_alerts, voters
 from models.workspaces import all_workspaces
 
 log = logging.getLogger(__name__)
+# APScheduler logs "Running job" and "executed successfully" at INFO on every tick, forever; its failures
+# ("raised an exception", "missed by") are ERROR and WARNING and still show.
+logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 TICK_SECONDS: Final = 60.0
 PURGE_BATCHES: Final = 20  # at most 20,000 insights erased per workspace and tick
