@@ -68,15 +68,30 @@ DEFAULT_CAPTURE_EMOJI: Final = "gem"
 DEFAULT_ESCALATION_EMOJIS: Final = ("arrow_up", "rotating_light")
 
 # Events the app subscribes to (manifest.yml `bot_events`).
-EVENTS: Final = ("reaction_added", "reaction_removed", "app_home_opened", "app_uninstalled", "tokens_revoked")
+EVENTS: Final = (
+    "reaction_added",
+    "reaction_removed",
+    "app_home_opened",
+    "app_uninstalled",
+    "tokens_revoked",
+    "team_access_granted",  # an org-wide install (Enterprise Grid) reaches more workspaces
+    "team_access_revoked",
+    "message",  # from the subscriptions below: edits and deletions of captured messages, the rest ignored
+)
+# The manifest's subscriptions that deliver ``message`` events, and the subtypes with their own listener.
+MESSAGE_SUBSCRIPTIONS: Final = ("message.channels", "message.groups")
+MESSAGE_CHANGED: Final = "message_changed"
+MESSAGE_DELETED: Final = "message_deleted"
 # Bot token scopes the code uses.
 BOT_SCOPES: Final = (
-    "channels:history",  # find its own digest in the digest channel after a post that got no answer
+    # find its own digest in the digest channel after a post that got no answer; message.channels (captured
+    # messages edited or deleted)
+    "channels:history",
     "channels:join",  # join a public digest or sales channel the bot was not invited to
     "chat:write",
     "commands",
     "files:write",  # the digest's chart
-    "groups:history",  # the same, when the digest channel is private
+    "groups:history",  # the same in private channels (message.groups)
     "reactions:read",
     "usergroups:read",  # members of the manager user group
     "users:read",  # who is a workspace admin (/insight config)

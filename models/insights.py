@@ -38,6 +38,7 @@ class InsightDraft:
     message_ts: str | None = None
     permalink: str | None = None
     customer: str | None = None
+    external: bool = False  # reported by a person of another organisation (Slack Connect)
     kind: str | None = None  # chosen by the reporter in the modal
     confirmation: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
@@ -71,6 +72,12 @@ def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
 def insight_id_by_key(session: Session, idempotency_key: str) -> int | None:
     """The id of the insight stored under this key (a message captured already), or None."""
     return session.scalar(select(Insight.id).where(Insight.idempotency_key == idempotency_key))
+
+
+def reported_by(session: Session, idempotency_key: str, reporter_hash: str) -> bool:
+    """Whether this person reported the insight stored under this key (a redelivered capture is theirs)."""
+    stored = session.scalar(select(Insight.reporter_hash).where(Insight.idempotency_key == idempotency_key))
+    return stored == reporter_hash
 
 
 def remember_confirmation(
@@ -142,6 +149,31 @@ def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
         .values(signal=tags.signal, subject=tags.subject, signal_set_by="model")
     )
     session.refresh(insight)
+
+
+def follow_edit(session: Session, idempotency_key: str, text: str) -> int | None:
+    """The captured message was edited: its new text, to be tagged again (a kind or signal a person set stays,
+    see :func:`save_tags`); the insight's id, or None when no insight follows that message."""
+    insight = session.scalars(select(Insight).where(Insight.idempotency_key == idempotency_key)).one_or_none()
+    if insight is None or insight.text == text:
+        return None
+    insight.text = text
+    insight.search_text = fold(text)
+    insight.tagged_at = None
+    return insight.id
+
+
+def follow_deletion(session: Session, idempotency_key: str, placeholder: str) -> Insight | None:
+    """The captured message was deleted: its text and everything read from it go, its votes and status stay."""
+    insight = session.scalars(select(Insight).where(Insight.idempotency_key == idempotency_key)).one_or_none()
+    if insight is None or insight.text == placeholder:
+        return None
+    insight.text = placeholder
+    insight.search_text = ""
+    insight.permalink = None
+    insight.entities, insight.keywords, insight.lemmas = [], [], []
+    insight.words, insight.vector = None, None
+    return insight
 
 
 def untagged_insight_ids(session: Session, limit: int = 500) -> list[int]:

@@ -61,7 +61,11 @@ class Workspace(Base):
     __tablename__ = "workspace"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The installed workspace's team id; an org-wide install (Enterprise Grid) is one workspace keyed by its
+    # enterprise id. enterprise_id and is_enterprise_install find its bot in the installation store.
     team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    is_enterprise_install: Mapped[bool] = mapped_column(default=False)
     name: Mapped[str | None] = mapped_column(String(255))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -100,6 +104,8 @@ class Insight(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     permalink: Mapped[str | None] = mapped_column(Text)
     customer: Mapped[str | None] = mapped_column(String(255))
+    # Reported by a person of another organisation (Slack Connect): flagged in the digest.
+    external: Mapped[bool] = mapped_column(default=False)
     # Tags (set after the ack by the tagging worker).
     language: Mapped[str | None] = mapped_column(String(8))
     kind: Mapped[str | None] = mapped_column(String(16))

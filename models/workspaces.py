@@ -16,14 +16,37 @@ from models.db import dialect_insert
 from models.schema import Workspace, utcnow
 
 
-def ensure_workspace(session: Session, team_id: str, name: str | None = None) -> Workspace:
-    """Return the workspace for a Slack team, creating it once however many requests race for it."""
+def ensure_workspace(
+    session: Session,
+    team_id: str,
+    name: str | None = None,
+    *,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool | None = None,
+) -> Workspace:
+    """Return the workspace for a Slack team (an org-wide install: its enterprise id), creating it once however
+    many requests race for it; what an install says of its org is kept. A request without a team has no
+    workspace: ``ValueError``."""
+    if not team_id:
+        raise ValueError("a workspace needs a team id")
     statement = dialect_insert(session, Workspace).values(team_id=team_id, name=name, settings={}, created_at=utcnow())
     session.execute(statement.on_conflict_do_nothing(index_elements=["team_id"]))
     workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one()
     if name and workspace.name != name:
         workspace.name = name
+    if enterprise_id and workspace.enterprise_id != enterprise_id:
+        workspace.enterprise_id = enterprise_id
+    if is_enterprise_install is not None and workspace.is_enterprise_install != is_enterprise_install:
+        workspace.is_enterprise_install = is_enterprise_install
     return workspace
+
+
+def installation_of(session: Session, team_id: str) -> tuple[str | None, bool]:
+    """(enterprise_id, is_enterprise_install) of a workspace, to find its bot; (None, False) when unknown."""
+    row = session.execute(
+        select(Workspace.enterprise_id, Workspace.is_enterprise_install).where(Workspace.team_id == team_id)
+    ).one_or_none()
+    return (row[0], bool(row[1])) if row is not None else (None, False)
 
 
 @dataclass(frozen=True)

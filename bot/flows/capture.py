@@ -13,7 +13,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.ids import MAX_TEXT_LENGTH, SUBCOMMANDS
 from bot.services import Capture, Database
 from insights.slack_markup import has_words
-from models.insights import InsightDraft, add_insight, insight_id_by_key, recent_captures, remember_confirmation
+from models.insights import (
+    InsightDraft,
+    add_insight,
+    insight_id_by_key,
+    recent_captures,
+    remember_confirmation,
+    reported_by,
+)
 from models.privacy import ReporterVault
 from models.read import InsightCard, card_of
 
@@ -74,6 +81,13 @@ def captured_id(db: Database, key: str) -> int | None:
     """The insight already stored for this idempotency key (a message someone captured), if any."""
     with db.sessions.begin() as session:
         return insight_id_by_key(session, key)
+
+
+def already_told(db: Database, draft: InsightDraft) -> bool:
+    """The insight under this draft's key is this person's: Slack redelivered their capture, or they saved the
+    same message twice, and the first confirmation said so (one DM per capture)."""
+    with db.sessions.begin() as session:
+        return reported_by(session, draft.idempotency_key, draft.reporter_hash)
 
 
 def store(capture: Capture, draft: InsightDraft) -> tuple[InsightCard, bool]:

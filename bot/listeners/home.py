@@ -5,20 +5,23 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.flows.home import publish_home
 from bot.services import Database, Services, Workspaces
+from bot.slack.payloads import workspace_of
 
 
 def home_opened_callback(
-    db: Database, workspaces: Workspaces, event: dict[str, Any], body: dict[str, Any], client: WebClient
+    db: Database, workspaces: Workspaces, event: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Publish the person's App Home each time they open its Home tab."""
     if event.get("tab", "home") != "home":
         return
-    publish_home(db, workspaces, client, str(body.get("team_id") or ""), str(event["user"]))
+    team_id = workspace_of(context)  # an org-wide install's event has no team: its workspace is the org
+    if team_id:
+        publish_home(db, workspaces, client, team_id, str(event["user"]))
 
 
 def register(app: App, services: Services) -> None:

@@ -29,6 +29,7 @@ from bot.services import Capture, Database, Services, Workspaces
 from bot.slack import messenger
 from bot.slack.client import NO_ANSWER
 from bot.slack.directory import with_names
+from bot.slack.payloads import is_external, workspace_of
 from insights.slack_markup import bounded
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,12 @@ def reaction_added_callback(
     config = workspaces.config(team_id)
     own = {i for i in (context.bot_id, context.bot_user_id) if i}
     if is_capture_reaction(reaction, config.capture_emoji):
-        _capture_message(capture, workspaces, event, team_id, client, own)
+        _capture_message(capture, workspaces, event, team_id, client, own, home=context, shared=_shared(body))
     elif any(is_capture_reaction(reaction, emoji) for emoji in config.escalation_emojis):
         # A vote is a vote: the message's author reports it, whoever votes first.
-        insight_id = _capture_message(capture, workspaces, event, team_id, client, own, by_author=True)
+        insight_id = _capture_message(
+            capture, workspaces, event, team_id, client, own, by_author=True, home=context, shared=_shared(body)
+        )
         if insight_id is not None:
             voter = str(event["user"])
             escalated = vote_to_escalate(capture.db, workspaces, client, team_id, insight_id, voter)
@@ -85,8 +88,12 @@ def reaction_removed_callback(
         withdraw_vote(db, insight_id, str(event["user"]))
 
 
+def _shared(body: dict[str, Any]) -> bool:
+    return bool(body.get("is_ext_shared_channel"))  # a Slack Connect channel: people of other organisations
+
+
 def _team(body: dict[str, Any], context: BoltContext) -> str:
-    return str(body.get("team_id") or context.team_id or "")
+    return workspace_of(context)  # the installed workspace, never the reactor's own team (Slack Connect)
 
 
 def _capture_message(
@@ -98,6 +105,8 @@ def _capture_message(
     own: set[str],
     *,
     by_author: bool = False,
+    home: BoltContext | None = None,
+    shared: bool = False,
 ) -> int | None:
     """Read the message behind the reaction (``reactions.get``) and store it as an insight; its id.
 
@@ -132,6 +141,9 @@ def _capture_message(
         return None
     author = str(message.get("user") or event.get("item_user") or "")
     reporter = author if by_author and author else user_id
+    # The reporter's team (the author's from the message, the reactor's from the event): another organisation's?
+    source = message if reporter == author else event
+    external = home is not None and is_external(home, source.get("user_team") or source.get("team"), shared)
     # A message longer than an insight is kept to its first 4,000 characters; the permalink keeps the rest.
     draft = draft_from(
         team_id=team_id,
@@ -142,6 +154,7 @@ def _capture_message(
         message_ts=ts,
         author_id=author or None,
         permalink=message.get("permalink"),
+        external=external,
         **reporter_fields(capture.db.vault, team_id, reporter, anonymous=False),
     )
     try:

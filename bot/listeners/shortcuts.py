@@ -14,6 +14,7 @@ from bot import ids
 from bot.flows.capture import (
     CaptureFailed,
     CaptureRateLimited,
+    already_told,
     draft_from,
     message_key,
     reporter_fields,
@@ -25,7 +26,7 @@ from bot.i18n import t
 from bot.services import Capture, Services, Workspaces
 from bot.slack.client import NO_ANSWER
 from bot.slack.directory import with_names
-from bot.slack.payloads import team_of
+from bot.slack.payloads import context_of, is_external, team_of
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
 from bot.views.slack_text import plain
 from insights.slack_markup import encode
@@ -37,6 +38,9 @@ def save_shortcut_callback(workspaces: Workspaces, ack: Ack, shortcut: dict[str,
     """Open the capture modal prefilled with the message; a message with no text gets a clear notice."""
     ack()
     lang = workspaces.lang_of(team_of(shortcut))
+    if shortcut.get("type") == "shortcut":  # a global shortcut reusing this callback id: there is no message
+        client.views_open(trigger_id=shortcut["trigger_id"], view=capture_modal(lang, CaptureOrigin(source="modal")))
+        return
     message = shortcut.get("message") or {}
     # The form shows what a person reads (@name, «Logistar (https://…)», @here that pings nobody), never raw tokens.
     text = plain(with_names(client, str(message.get("text") or "")), urls=True).strip()
@@ -90,6 +94,7 @@ def capture_submission_callback(
         team_id=team_id,
         idempotency_key=key,
         text=text,
+        external=is_external(context_of(body), body["user"].get("team_id")),
         source="shortcut" if from_message else "modal",
         kind=kind,
         customer=customer,
@@ -106,6 +111,8 @@ def capture_submission_callback(
         ack(response_action="errors", errors={ids.BLOCK_TEXT: t(lang, key, limit=capture.rate_limit)})
         return
     ack()
+    if not created and already_told(capture.db, draft):
+        return  # Slack redelivered this person's form: their first confirmation stands
     permalink = _permalink(client, origin) if from_message and created else None
     send_confirmation(
         capture, client, lang, user_id, card, created=created, permalink=permalink, channel_id=origin.channel_id

@@ -32,7 +32,7 @@ from bot.slack import messenger
 from bot.slack.cache import TTLCache
 from bot.slack.client import make_web_client
 from models.schema import SLACK_BOTS_TABLE, SLACK_INSTALLATIONS_TABLE, SLACK_OAUTH_STATES_TABLE
-from models.workspaces import ensure_workspace
+from models.workspaces import ensure_workspace, installation_of
 
 log = logging.getLogger(__name__)
 
@@ -94,22 +94,41 @@ class Installations:
     def __init__(self, settings: Settings, engine: Engine, base_client: WebClient) -> None:
         self._settings = settings
         self._base = base_client
+        self._engine = engine
         self.store = InstallationStore(settings.client_id, engine) if settings.client_id else None
         self._clients: TTLCache[str, WebClient | None] = TTLCache(TOKEN_CACHE_SECONDS)
 
     def client_for(self, team_id: str) -> WebClient | None:
-        """A client with the workspace's bot token; None when the workspace has not installed the app."""
+        """A client with the workspace's bot token; None when the workspace has not installed the app.
+
+        On Enterprise Grid the store keys a bot by its org too (and an org-wide install by its org only), as
+        the workspace row says; a workspace keyed by an enterprise id is an org-wide install.
+        """
         store = self.store
         if store is None:
             return self._base
 
         def load() -> WebClient | None:
-            bot = store.find_bot(enterprise_id=None, team_id=team_id)
+            enterprise_id, org_wide = self._installation(team_id)
+            bot = store.find_bot(
+                enterprise_id=enterprise_id, team_id=None if org_wide else team_id, is_enterprise_install=org_wide
+            )
             if bot is None or not bot.bot_token:
                 return None
             return make_web_client(bot.bot_token, self._base.base_url, timeout=self._base.timeout)
 
         return self._clients.get_or_load(team_id, load)
+
+    def _installation(self, team_id: str) -> tuple[str | None, bool]:
+        try:
+            with Session(self._engine) as session:
+                enterprise_id, org_wide = installation_of(session, team_id)
+        except SQLAlchemyError as exc:
+            log.warning("reading a workspace's installation failed (%s)", type(exc).__name__)
+            enterprise_id, org_wide = None, False
+        if enterprise_id is None and team_id.startswith("E"):
+            return team_id, True  # the workspace of an org-wide install is its org
+        return enterprise_id, org_wide
 
     def forget(self, team_id: str) -> None:
         """Drop a cached client (the app was uninstalled or its tokens revoked)."""
@@ -148,11 +167,15 @@ class Installations:
 def welcome(sessions: sessionmaker[Session], base: WebClient, installation: Installation, language: str) -> None:
     """After an install: the workspace exists from now on (no digest of the weeks before it), and the
     person who installed is told how to set it up."""
-    team_id = installation.team_id or ""
+    org_wide = bool(installation.is_enterprise_install and installation.enterprise_id)
+    team_id = (installation.enterprise_id if org_wide else installation.team_id) or ""
+    name = installation.enterprise_name if org_wide else installation.team_name
     try:
         with sessions.begin() as session:
-            ensure_workspace(session, team_id, installation.team_name)
-    except SQLAlchemyError as exc:  # the workspace is created on its first insight instead
+            ensure_workspace(
+                session, team_id, name, enterprise_id=installation.enterprise_id, is_enterprise_install=org_wide
+            )
+    except (SQLAlchemyError, ValueError) as exc:  # the workspace is created on its first insight instead
         log.warning("recording an installed workspace failed (%s)", type(exc).__name__)
     log.info("Pépites installed in workspace %s", team_id)
     if not installation.bot_token or not installation.user_id:

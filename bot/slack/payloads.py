@@ -5,13 +5,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt import BoltContext
+from slack_bolt.request.internals import build_context
+
 from bot.views.manage import ModalContext, submitted_text
 
 
+def workspace_of(context: BoltContext) -> str:
+    """The workspace that installed the app, as Bolt's context says: never the team of the person acting.
+
+    In a channel shared across an org's workspaces or with another organisation (Slack Connect), the payload's
+    own ``team_id`` or ``user.team`` may be the person's team; Bolt reads the installed one (``authorizations``,
+    ``view.app_installed_team_id``). An org-wide install is one workspace, keyed by its enterprise id: its
+    events carry no team, its forms the person's own workspace. "" only for a request without either.
+    """
+    if context.is_enterprise_install and context.enterprise_id:
+        return str(context.enterprise_id)
+    return str(context.team_id or context.enterprise_id or "")
+
+
+def context_of(body: dict[str, Any]) -> BoltContext:
+    """Bolt's context of a request, for code that holds its body only (Bolt builds it from the body alike)."""
+    return build_context(BoltContext(), body)
+
+
 def team_of(body: dict[str, Any]) -> str:
-    """The workspace a request comes from, wherever its payload puts it."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("view") or {}).get("team_id")
-    return str(team or "")
+    """:func:`workspace_of` for code that holds the request's body only."""
+    return workspace_of(context_of(body))
+
+
+def is_external(context: BoltContext, actor_team: str | None, ext_shared: bool | None = None) -> bool:
+    """A person of another organisation (Slack Connect): their team is not the installed workspace's.
+
+    Events say whether the channel is shared with another organisation (``is_ext_shared_channel``); a form
+    does not, so there another team counts as external unless the install is org-wide (every team of the
+    org is at home): a person shown too little rather than too much.
+    """
+    if not actor_team or actor_team in (context.team_id, context.enterprise_id):
+        return False
+    if ext_shared is not None:
+        return ext_shared
+    return not (context.is_enterprise_install and context.enterprise_id)
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,25 @@ class CaptureOrigin:
 
     @classmethod
     def loads(cls, raw: str) -> CaptureOrigin:
-        data = json.loads(raw or "{}") if raw else {}
+        """The origin the app wrote; metadata it did not write (an older modal's) is a plain modal's origin."""
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return cls(source="modal")
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and value else None
+
+        source = text("source")
         return cls(
-            source=str(data.get("source") or "modal"),
-            channel_id=data.get("channel_id"),
-            message_ts=data.get("message_ts"),
-            author_id=data.get("author_id"),
-            channel_name=data.get("channel_name"),
+            source=source if source in ("modal", "shortcut") else "modal",
+            channel_id=text("channel_id"),
+            message_ts=text("message_ts"),
+            author_id=text("author_id"),
+            channel_name=text("channel_name"),
         )
 
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from unittest.mock import Mock
 
 from slack_bolt import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import sessionmaker
 
 from bot.jobs.tagger_process import SubprocessTagger
 from bot.runtime import build_runtime
-from bot.slack.installations import Installations, OAuthStateStore
+from bot.slack.installations import Installations, OAuthStateStore, welcome
+from models.schema import Workspace
 from tests.bot.conftest import SIGNING_SECRET, make_settings
 from tests.support.slack_requests import event_envelope, reaction_event, signed_headers
 
@@ -77,3 +80,24 @@ def test_with_installations_an_event_is_refused_503_while_the_database_is_away()
         assert runtime.app.dispatch(BoltRequest(body=body, headers=headers)).status == 503
     finally:
         runtime.engine.dispose()
+
+
+def test_grid_workspaces_and_an_org_wide_install_get_their_bot(database_url: str, engine: Engine) -> None:
+    """Work without a request finds a Grid workspace's bot by its org too, and an org-wide install's by its org."""
+    settings = make_settings(database_url, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s")
+    installations = Installations(settings, engine, WebClient(base_url="http://127.0.0.1:9/api/"))
+    store = installations.store
+    assert store is not None
+    grid = Installation(app_id="A1", enterprise_id="E1", team_id="T1", user_id="W1", bot_token="xoxb-grid", bot_id="B1")
+    org = Installation(
+        app_id="A1", enterprise_id="E2", team_id=None, user_id="W2", bot_token="xoxb-org", is_enterprise_install=True
+    )
+    sessions = sessionmaker(engine)
+    for installation in (grid, org):
+        store.save(installation)
+        welcome(sessions, Mock(spec=WebClient), installation, "fr")
+    with sessions.begin() as session:
+        rows = {w.team_id: (w.enterprise_id, w.is_enterprise_install) for w in session.scalars(select(Workspace))}
+    assert rows == {"T1": ("E1", False), "E2": ("E2", True)}
+    one, two = installations.client_for("T1"), installations.client_for("E2")
+    assert one is not None and two is not None and (one.token, two.token) == ("xoxb-grid", "xoxb-org")
