@@ -133,6 +133,8 @@ def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
             entities=[{"text": e.text, "label": e.label} for e in tags.entities],
             keywords=list(tags.keywords),
             lemmas=list(tags.lemmas),
+            words=[list(w) for w in tags.words] or None,
+            vector=tags.vector,
             tagged_at=utcnow(),
         )
     )
@@ -140,8 +142,6 @@ def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
         update(Insight)
         .where(Insight.id == insight.id, or_(Insight.kind_set_by.is_(None), Insight.kind_set_by != "person"))
         .values(kind=tags.kind, kind_confidence=tags.kind_confidence, kind_set_by="model")
-            words=[list(w) for w in tags.words] or None,
-            vector=tags.vector,
     )
     session.execute(
         update(Insight)

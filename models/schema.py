@@ -82,11 +82,11 @@ class Insight(Base):
         Index("ix_insight_untagged", "tagged_at"),
         # Deleting or replacing a week's themes sets their insights' theme_id to NULL: found by this index.
         Index("ix_insight_theme", "theme_id"),
+        Index("ix_insight_workspace_theme_key", "workspace_id", "theme_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
-        Index("ix_insight_workspace_theme_key", "workspace_id", "theme_key"),
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     text: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16))
@@ -122,18 +122,18 @@ class Insight(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     tagged_at: Mapped[datetime | None]
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    escalated_at: Mapped[datetime | None]
-    # The managers' alert: when it was last tried and when it was posted (retried by the scheduler until then).
-    alert_tried_at: Mapped[datetime | None]
-    alerted_at: Mapped[datetime | None]
-    assignee_id: Mapped[str | None] = mapped_column(String(32))
     # What themes read, written by the tagging process (insights.themes.stored): words as written with lemma,
     # POS and flags, and the USE vector as 512 float16 (1 KB); and the catalogue theme holding it (a cache of
     # the theme_event log's replay).
     words: Mapped[list[Any] | None] = mapped_column(JSONType)
     vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     theme_key: Mapped[str | None] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    escalated_at: Mapped[datetime | None]
+    # The managers' alert: when it was last tried and when it was posted (retried by the scheduler until then).
+    alert_tried_at: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]
+    assignee_id: Mapped[str | None] = mapped_column(String(32))
     resolved_at: Mapped[datetime | None]
     # What resolving it saved or won, in euros, as the manager who resolved it said.
     value_eur: Mapped[float | None]
@@ -179,12 +179,6 @@ class Theme(Base):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
 
 
-class StatusChange(Base):
-    """The audit log of an insight's status; kept as long as the insight."""
-
-    __tablename__ = "status_change"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
 class ThemeEvent(Base):
     """One event of a workspace's theme catalogue (insights.themes.catalogue): founded, joined, renamed, merged,
     moved, hidden, undone. Append-only; ``seq`` orders the log and is unique per workspace, so two replicas
@@ -220,6 +214,12 @@ class CatalogueTheme(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StatusChange(Base):
+    """The audit log of an insight's status; kept as long as the insight."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
     insight_id: Mapped[int] = mapped_column(ForeignKey("insight.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
