@@ -34,9 +34,6 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "message_removed": "« message supprimé par son auteur »",
         "message_removed_dm": "Le message de la pépite n°{id} a été supprimé dans Slack : son texte est effacé de "
         "Pépites, ses votes restent comptés.",
-        "message_removed": "« message supprimé par son auteur »",
-        "message_removed_dm": "Le message de la pépite n°{id} a été supprimé dans Slack : son texte est effacé de "
-        "Pépites, ses votes restent comptés.",
         "kind_changed": "Type changé en {kind}, merci : Pépites apprend de vos corrections.",
         "now_anonymous": "La pépite n°{id} est maintenant anonyme.",
         "not_yours": "Seule la personne qui a partagé cette pépite peut la modifier.",
@@ -268,9 +265,6 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "delete_confirm_yes": "Delete",
         "cancel": "Cancel",
         "deleted": "Insight #{id} deleted.",
-        "message_removed": "“message deleted by its author”",
-        "message_removed_dm": "The message behind insight #{id} was deleted in Slack: its text is gone from Pépites, "
-        "its votes still count.",
         "message_removed": "“message deleted by its author”",
         "message_removed_dm": "The message behind insight #{id} was deleted in Slack: its text is gone from Pépites, "
         "its votes still count.",
