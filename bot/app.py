@@ -7,11 +7,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, conversation, home, install, messages, reactions, shortcuts, status
+from bot.listeners import (
+    actions,
+    commands,
+    conversation,
+    home,
+    install,
+    messages,
+    reactions,
+    shortcuts,
+    status,
+    themes,
+)
 from bot.services import Services
 from bot.slack import db_guard
 
-SURFACES = (commands, shortcuts, reactions, actions, status, conversation, home, install, messages)
+SURFACES = (commands, shortcuts, reactions, actions, status, themes, conversation, home, install, messages)
 
 
 class _ClientWins(logging.Filter):

@@ -15,6 +15,10 @@ VIEW_RESOLVE: Final = "insight_resolve"
 VIEW_REPLY: Final = "insight_reply"
 VIEW_ANSWER: Final = "insight_answer"
 VIEW_SIGNAL: Final = "insight_signal"
+# Managers curate the theme catalogue: rename, merge into another theme, move an insight (issue 11).
+VIEW_THEME_RENAME: Final = "theme_rename"
+VIEW_THEME_MERGE: Final = "theme_merge"
+VIEW_THEME_MOVE: Final = "theme_move"
 
 # Confirmation message buttons.
 ACTION_CHANGE_KIND: Final = "insight_change_kind"
@@ -44,6 +48,17 @@ ACTION_FORGET: Final = "insight_forget"
 # (digest_item_block_id).
 ACTION_ASSIGN: Final = "insight_assign"
 BLOCK_DIGEST_ITEM: Final = "digest_item"
+# A theme's menu (digest and App Home; overflow option values ``"<verb>:<theme key>"``, verbs below), a quoted
+# insight's menu (value ``"move:<insight id>"``), and "Undo" on a curation's confirmation (value = event seq).
+ACTION_THEME_MENU: Final = "theme_menu"
+ACTION_THEME_INSIGHT_MENU: Final = "theme_insight_menu"
+ACTION_THEME_UNDO: Final = "theme_undo"
+THEME_VERBS: Final = ("rename", "merge", "move", "hide")
+BLOCK_THEME: Final = "theme"  # ``f"{BLOCK_THEME}:{section}:{theme key}"``: unique in a message
+# The curation forms' inputs.
+BLOCK_THEME_NAME: Final = "theme_name"
+BLOCK_THEME_TARGET: Final = "theme_target"
+BLOCK_THEME_INSIGHT: Final = "theme_insight"
 # Closing-the-loop forms.
 BLOCK_NOTE: Final = "note"
 BLOCK_VALUE: Final = "value_eur"
@@ -110,8 +125,21 @@ ACTIONS: Final = (
     ACTION_ME_TOO,
     ACTION_MERGE,
     ACTION_FORGET,
+    ACTION_THEME_MENU,
+    ACTION_THEME_INSIGHT_MENU,
+    ACTION_THEME_UNDO,
 )
-VIEWS: Final = (VIEW_CAPTURE, VIEW_CONFIG, VIEW_RESOLVE, VIEW_REPLY, VIEW_ANSWER, VIEW_SIGNAL)
+VIEWS: Final = (
+    VIEW_CAPTURE,
+    VIEW_CONFIG,
+    VIEW_RESOLVE,
+    VIEW_REPLY,
+    VIEW_ANSWER,
+    VIEW_SIGNAL,
+    VIEW_THEME_RENAME,
+    VIEW_THEME_MERGE,
+    VIEW_THEME_MOVE,
+)
 SHORTCUTS: Final = (SHORTCUT_SAVE,)
 COMMANDS: Final = (COMMAND,)
 

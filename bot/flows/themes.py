@@ -10,19 +10,33 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from insights.themes import curation
 from insights.themes.assign import ingest
 from insights.themes.catalogue import Catalogue, Event, Hidden, Merged, Moved, Renamed, Undone, replay
-from models.schema import utcnow
-from models.themes import CatalogueConflict, catalogue_of, member_readings, readings_of, record, theme_weeks_of
+from models.schema import Insight, utcnow
+from models.themes import (
+    CatalogueConflict,
+    catalogue_of,
+    member_readings,
+    readings_of,
+    record,
+    shown_themes,
+    theme_weeks_of,
+)
 from models.weeks import week_key
+from models.workspaces import ensure_workspace
+
+if TYPE_CHECKING:  # bot.services imports the tagging worker, which imports catch_up from here
+    from bot.services import Database
 
 log = logging.getLogger(__name__)
 
@@ -75,18 +89,19 @@ def catch_up(
 
 @dataclass(frozen=True)
 class Curated:
-    """A curation recorded: the event (its ``seq`` is what undo names) and the catalogue after it."""
+    """A curation recorded: the event (its ``seq`` is what undo names) and the catalogue before and after it."""
 
     event: Event
     catalogue: Catalogue
+    before: Catalogue
 
 
-def _apply(session: Session, workspace_id: int, make: object) -> Curated:
+def _apply(session: Session, workspace_id: int, make: Callable[[Catalogue], Event]) -> Curated:
     cat = catalogue_of(session, workspace_id)
-    event = make(cat)  # type: ignore[operator]
+    event = make(cat)
     with session.begin_nested():
         after = record(session, workspace_id, cat, [event])
-    return Curated(event, after)
+    return Curated(event, after, cat)
 
 
 def rename_theme(session: Session, workspace_id: int, theme_key: str, label: str, by: str) -> Curated:
@@ -100,8 +115,21 @@ def merge_themes(session: Session, workspace_id: int, keep: str, other: str, by:
 
 
 def move_insight(session: Session, workspace_id: int, insight_id: int, theme_key: str, by: str) -> Curated:
-    """One insight to another theme (it stays there and steers the theme)."""
-    return _apply(session, workspace_id, lambda cat: curation.move(cat, str(insight_id), theme_key, by, _now()))
+    """One insight of the workspace to another theme (it stays there and steers the theme); an insight no theme
+    held yet counts in the week it was reported."""
+    created = session.scalar(
+        select(Insight.created_at).where(Insight.id == insight_id, Insight.workspace_id == workspace_id)
+    )
+    if created is None:
+        raise curation.CurationError(f"no insight {insight_id} here")
+    week = week_key(created.date())
+    return _apply(
+        session,
+        workspace_id,
+        lambda cat: curation.move(
+            cat, str(insight_id), theme_key, by, _now(), week="" if str(insight_id) in cat.theme_of else week
+        ),
+    )
 
 
 def hide_theme(session: Session, workspace_id: int, theme_key: str, by: str) -> Curated:
@@ -118,19 +146,73 @@ def _now() -> str:
     return utcnow().isoformat()
 
 
-def describe(event: Event) -> tuple[str, dict[str, str]]:
+def _label(cat: Catalogue, theme_id: str) -> str:
+    theme = cat.themes.get(theme_id)
+    return (theme.shown_label if theme else "") or theme_id
+
+
+def describe(curated: Curated) -> tuple[str, dict[str, str]]:
     """The i18n key and values saying what a curation did (for its confirmation)."""
+    event, after, before = curated.event, curated.catalogue, curated.before
     if isinstance(event, Renamed):
         return "theme_renamed", {"label": event.label}
     if isinstance(event, Merged):
-        return "theme_merged", {}
+        return "theme_merged", {"other": _label(before, event.other_id), "label": _label(after, event.theme_id)}
     if isinstance(event, Moved):
-        return "theme_moved", {"insight": event.insight_id}
+        return "theme_moved", {"insight": event.insight_id, "label": _label(after, event.theme_id)}
     if isinstance(event, Hidden):
-        return "theme_hidden", {}
+        return "theme_hidden", {"label": _label(after, event.theme_id)}
     if isinstance(event, Undone):
         return "theme_undone", {}
     return "theme_changed", {}
 
 
 CurationError = curation.CurationError
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a manager is told after a curation: the message, and the event an "Undo" would undo (None: nothing
+    to undo, the request was refused)."""
+
+    key: str
+    values: dict[str, str]
+    seq: int | None = None
+
+
+def curate(db: Database, team_id: str, change: Callable[[Session, int], Curated]) -> Confirmation:
+    """One curation as its own unit of work; a theme that is gone or a catalogue that changed meanwhile is said,
+    never raised."""
+    try:
+        with db.sessions.begin() as session:
+            curated = change(session, ensure_workspace(session, team_id).id)
+            key, values = describe(curated)
+            return Confirmation(key, values, curated.event.seq)
+    except CurationError:
+        return Confirmation("theme_gone", {})
+    except (CatalogueConflict, IntegrityError):
+        log.info("theme catalogue of %s changed during a curation", team_id)
+        return Confirmation("theme_busy", {})
+
+
+@dataclass(frozen=True)
+class ThemeChoice:
+    """A theme a manager can pick (merge target, move target)."""
+
+    key: str
+    label: str
+
+
+def theme_choices(db: Database, team_id: str) -> list[ThemeChoice]:
+    """The workspace's shown themes, biggest first."""
+    with db.sessions.begin() as session:
+        rows = shown_themes(session, ensure_workspace(session, team_id).id)
+        return [ThemeChoice(row.key, row.curated_label or row.label or row.key) for row in rows]
+
+
+def insight_exists(db: Database, team_id: str, insight_id: int) -> bool:
+    """Whether the workspace has that insight (a number typed in the move form)."""
+    with db.sessions.begin() as session:
+        workspace_id = ensure_workspace(session, team_id).id
+        found = session.scalar(select(Insight.id).where(Insight.id == insight_id, Insight.workspace_id == workspace_id))
+        return found is not None

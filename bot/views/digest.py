@@ -30,7 +30,9 @@ from bot import ids
 from bot.i18n import MESSAGES, t
 from bot.views.safe import safe, truncate
 from bot.views.slack_text import mrkdwn, quote
+from bot.views.themes import insight_theme_menu, theme_header
 from insights.digest.build import CountDelta, Digest, DigestInsight, ThemeDigest
+from insights.themes.weekly import OTHERS_KEY
 
 MAX_BLOCKS: Final = 50
 SECTION_LIMIT: Final = 3000
@@ -155,17 +157,23 @@ def _headline(digest: Digest, lang: str) -> Block:
 
 
 def _theme(lang: str, theme: ThemeDigest) -> list[Block]:
+    """A theme's header with its menu (« autres » has none), then its quotes, each with the move menu."""
     trend = known(lang, "trend", theme.trend)
     stats = t(lang, "digest_theme_stats", size=number(lang, theme.size), reporters=theme.reporters, trend=trend)
     lines = [f"*{safe(theme.label, 150)}* · {stats}"]
     if theme.quotes_withheld:
         lines.append(t(lang, "digest_quotes_withheld"))
-    blocks: list[Block] = [_section("\n".join(lines))]
+    head = "\n".join(lines)
+    blocks: list[Block] = [_section(head) if theme.key == OTHERS_KEY else theme_header(lang, "digest", theme.key, head)]
     for q in theme.quotes:
         text = "\n".join(
             part for part in (quote(excerpt(q.text), QUOTE_LIMIT), link(q.permalink, t(lang, "digest_link"))) if part
         )
-        blocks += [_section(f"*#{q.insight_id}*\n{text}"), item_controls(lang, f"theme-{theme.key}", q.insight_id)]
+        quoted = SectionBlock(
+            text=MarkdownTextObject(text=truncate(f"*#{q.insight_id}*\n{text}", SECTION_LIMIT)),
+            accessory=insight_theme_menu(lang, q.insight_id),
+        )
+        blocks += [quoted, item_controls(lang, f"theme-{theme.key}", q.insight_id)]
     return blocks
 
 
