@@ -220,10 +220,10 @@ def measure(kind: str, surface: str, fake: FakeSlack, args: argparse.Namespace, 
     process.start()
     try:
         if not parent.poll(args.start_timeout):
-            return Measured(kind, None, f"did not start within {args.start_timeout:.0f}s", surface)
+            return Measured(kind, None, surface, f"did not start within {args.start_timeout:.0f}s")
         status, value = parent.recv()
         if status != "ready":
-            return Measured(kind, None, str(value), surface)
+            return Measured(kind, None, surface, str(value))
         port = int(value)
         note = ""
         if kind == "pepites":
@@ -233,7 +233,7 @@ def measure(kind: str, surface: str, fake: FakeSlack, args: argparse.Namespace, 
             run_load(requests(fake, f"{kind}-{surface}-warmup"), url, args.rate, args.warmup, args.concurrency)
         before = len(fake.calls())
         result = run_load(requests(fake, f"{kind}-{surface}"), url, args.rate, args.duration, args.concurrency)
-        return Measured(kind, result, note, surface, follow_ups=len(fake.calls()) - before)
+        return Measured(kind, result, surface, note, follow_ups=len(fake.calls()) - before)
     finally:
         if process.is_alive():
             parent.send("stop")
