@@ -30,6 +30,7 @@ from bot.i18n import t
 from bot.views.digest import day, euros, excerpt, item_controls, known, link, number
 from bot.views.safe import ELLIPSIS, from_slack, safe, truncate
 from bot.views.slack_text import quote
+from bot.views.themes import theme_header
 from models.home import HomeEscalation, HomeTheme
 from models.read import InsightCard
 
@@ -173,11 +174,13 @@ def _escalations(lang: str, escalations: Sequence[HomeEscalation], escalations_t
 
 
 def _themes(lang: str, themes: Sequence[HomeTheme], themes_total: int) -> list[Block]:
+    """This week's themes, biggest first, each with the managers' theme menu (rename, merge, move, hide)."""
     total = max(themes_total, len(themes))
     blocks: list[Block] = [_section(t(lang, "home_themes", count=number(lang, total)))]
     if total == 0:
         return [*blocks, _section(t(lang, "home_themes_none"))]
     shown = themes[:THEMES_SHOWN]
+    keys: set[str] = set()  # block ids are unique: a theme listed twice gets its menu once
     for theme in shown:
         stats = t(
             lang,
@@ -186,7 +189,10 @@ def _themes(lang: str, themes: Sequence[HomeTheme], themes_total: int) -> list[B
             reporters=number(lang, theme.reporters),
             trend=known(lang, "trend", theme.trend),
         )
-        blocks.append(_section(f"*{safe(_one_line(theme.label), LABEL_LIMIT)}*", stats))
+        text = _fit([f"*{safe(_one_line(theme.label), LABEL_LIMIT)}*", stats])
+        keyed = theme.key and theme.key not in keys
+        blocks.append(theme_header(lang, CONTROLS_SECTION, theme.key, text) if keyed else _section(text))
+        keys.add(theme.key)
     return blocks + _more(lang, total - len(shown))
 
 
