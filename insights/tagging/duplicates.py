@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from insights.tagging.keywords import STOP_WORDS
 from insights.tagging.kind_rules import normalize
+from insights.tagging.stop_words import STOP_WORDS
 
 # Two insights scoring above this are offered as the same; measured on FR and EN paraphrases in tests.
 DEFAULT_THRESHOLD = 0.35

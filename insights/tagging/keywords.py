@@ -5,25 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
-from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
 from spacy.tokens import Doc, Token
 
 from insights.tagging.org_words import NOT_ORGS
 from insights.tagging.orgs import OrgMention
+from insights.tagging.stop_words import STOP_WORDS
 from insights.types import Entity
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "ADJ", "VERB"})
-# Words that are content words to the tagger but say nothing about the subject of an insight.
-GENERIC = frozenset(
-    "faire avoir être aller pouvoir devoir vouloir falloir dire mettre passer venir voir savoir prendre donner "
-    "trouver rester tenir arriver chose truc fois jour semaine mois an année heure minute matin soir gros petit "
-    "bon nouveau nouvelle grand même autre seul vrai dernier premier prochain tout encore "
-    "get make go say thing lot way time day week month year hour minute morning new good great last first next "
-    "big small same other just still really use need know come take want like keep "
-    "merci bravo super top thanks thx ok okay svp stp qqn".split()
-)
-STOP_WORDS = frozenset(FR_STOP_WORDS) | frozenset(EN_STOP_WORDS) | GENERIC
 MAX_KEYWORDS = 8
 _POS_RANK = {"NOUN": 0, "PROPN": 0, "ADJ": 1, "VERB": 2}
 

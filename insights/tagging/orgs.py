@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
-from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
@@ -23,6 +21,7 @@ from insights.tagging.known import NO_KNOWN_ORGS
 from insights.tagging.org_names import name_runs
 from insights.tagging.org_score import OrgRole, competitor_cue, score_name, words_before
 from insights.tagging.org_words import CUSTOMER_CUES
+from insights.tagging.stop_words import EN_STOP_WORDS, FR_STOP_WORDS
 from insights.types import KnownOrgs
 
 __all__ = ["NO_KNOWN_ORGS", "STOP_WORDS", "OrgMention", "OrgRole", "find_orgs", "known_mentions"]

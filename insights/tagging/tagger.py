@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
-from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
 from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
@@ -24,6 +22,7 @@ from insights.tagging.model import TaggingModel
 from insights.tagging.orgs import find_orgs
 from insights.tagging.signal import decide_signal
 from insights.tagging.signal_model import Embedder, SignalModel
+from insights.tagging.stop_words import EN_STOP_WORDS, FR_STOP_WORDS
 from insights.tagging.training import default_model, default_signal_model, load_model
 from insights.text import clean_slack_text
 from insights.themes.encoder import DIM, EXTENSION
