@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bot.settings import Settings, SettingsError
 
@@ -163,12 +164,52 @@ def cmd_themes(args: argparse.Namespace) -> int:
     from insights.pipeline import load_pipelines
     from insights.themes.stream import themes_lines
 
+    catalogue, stored, lang = _stored_catalogue(args.catalogue) if args.catalogue else (None, None, "fr")
     summary = open(args.summary, "w", encoding="utf-8") if args.summary else sys.stderr
     try:
-        return themes_lines(sys.stdin, sys.stdout, summary, load_pipelines(), progress=sys.stderr)
+        pipelines = load_pipelines(sentence_vector=True)
+        return themes_lines(
+            sys.stdin,
+            sys.stdout,
+            summary,
+            pipelines,
+            progress=sys.stderr,
+            catalogue=catalogue,
+            stored=stored,
+            lang=lang,
+        )
     finally:
         if args.summary:
             summary.close()
+
+
+def _stored_catalogue(team_id: str) -> tuple[Any, Any, str]:
+    """A workspace's theme catalogue, the readings its themes are made of, and its language (read only: the
+    lines are assigned against it, the database is not changed)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from bot.flows.themes import SPACE_WEEKS
+    from models.db import make_engine, make_sessions
+    from models.schema import Workspace
+    from models.themes import catalogue_of, member_readings
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessions(engine)() as session:  # never committed
+            workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one_or_none()
+            if workspace is None:
+                raise SystemExit(f"pepites themes: no workspace {team_id} in the database")
+            lang = str((workspace.settings or {}).get("language") or settings.language)
+            catalogue = catalogue_of(session, workspace.id)
+            since = datetime.now(UTC) - timedelta(weeks=SPACE_WEEKS)
+            stored = member_readings(session, catalogue, workspace.id, since)
+    finally:
+        engine.dispose()
+    print(f"catalogue of {team_id}: {len(catalogue.active_themes())} themes, {len(stored)} readings", file=sys.stderr)
+    return catalogue, stored, lang
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -225,6 +266,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("tag", help="tag JSON Lines from stdin ({id, text}) to stdout").set_defaults(func=cmd_tag)
     themes = sub.add_parser("themes", help="group JSON Lines ({id, text, week?, reporter?}) into themes")
     themes.add_argument("--summary", help="write the per-theme summary here instead of stderr")
+    themes.add_argument(
+        "--catalogue",
+        metavar="TEAM_ID",
+        help="assign against this workspace's stored themes (DATABASE_URL; read only)",
+    )
     themes.set_defaults(func=cmd_themes)
     sub.add_parser("train", help="retrain the kind classifier from corrections made in Slack").set_defaults(
         func=cmd_train
