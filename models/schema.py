@@ -265,6 +265,30 @@ class Reply(Base):
     view_id: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
+class SlackEvent(Base):
+    """The event inbox: an event Slack sent, stored before its 2xx and run after it by a worker
+    (:mod:`bot.jobs.inbox`). Unique per workspace and ``event_id``, so a redelivery is stored once; a row is
+    claimed (``claimed_at``) by one process at a time, taken over when its claim is stale (a dead replica),
+    and ``done_at`` once its flow ran (or gave up after a few attempts, ``last_error`` saying why)."""
+
+    __tablename__ = "slack_event"
+    __table_args__ = (UniqueConstraint("team_id", "event_id"), Index("ix_slack_event_pending", "done_at", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))  # the installed workspace (an org-wide install's org)
+    event_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))  # the event's type, or a message's subtype
+    event: Mapped[dict[str, Any]]
+    # What the flow needs of Bolt's context: team / enterprise ids, org-wide install, the bot's ids, and
+    # whether the channel is shared with another organisation.
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+
 # slack_sdk's OAuth tables (installations, bots, one-time states), on the app's own database so that every
 # replica sees every installation. Their columns are the library's own (its stores query them); migration
 # 0003 creates them, and the schema test fails if a slack_sdk upgrade changes them without a migration.

@@ -37,6 +37,7 @@ TABLES = (
     "slack_installations",
     "slack_bots",
     "slack_oauth_states",
+    "slack_event",
 )
 
 TESTS_DIR = Path(__file__).parent
