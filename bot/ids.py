@@ -48,6 +48,13 @@ ACTION_FORGET: Final = "insight_forget"
 # (digest_item_block_id).
 ACTION_ASSIGN: Final = "insight_assign"
 BLOCK_DIGEST_ITEM: Final = "digest_item"
+# A digest item's one menu of managers' controls (an overflow: Slack allows 5 options) beside "me too": each
+# option's value is ``"<action id>:<insight id>"`` (menu_value), and the listener of that action id handles it.
+ACTION_ITEM_MENU: Final = "digest_item_menu"
+ITEM_MENU_ACTIONS: Final = (ACTION_ACKNOWLEDGE, ACTION_ASSIGN, ACTION_RESOLVE, ACTION_DISMISS, ACTION_REPLY)
+# Assign from the menu opens a form with a people picker.
+VIEW_ASSIGN: Final = "insight_assign_form"
+BLOCK_ASSIGNEE: Final = "assignee"
 # A theme's menu (digest and App Home; overflow option values ``"<verb>:<theme key>"``, verbs below), a quoted
 # insight's menu (value ``"move:<insight id>"``), and "Undo" on a curation's confirmation (value = event seq).
 ACTION_THEME_MENU: Final = "theme_menu"
@@ -128,6 +135,7 @@ ACTIONS: Final = (
     ACTION_THEME_MENU,
     ACTION_THEME_INSIGHT_MENU,
     ACTION_THEME_UNDO,
+    ACTION_ITEM_MENU,
 )
 VIEWS: Final = (
     VIEW_CAPTURE,
@@ -139,6 +147,7 @@ VIEWS: Final = (
     VIEW_THEME_RENAME,
     VIEW_THEME_MERGE,
     VIEW_THEME_MOVE,
+    VIEW_ASSIGN,
 )
 SHORTCUTS: Final = (SHORTCUT_SAVE,)
 COMMANDS: Final = (COMMAND,)
@@ -163,9 +172,24 @@ def insight_id_of_block(block_id: str) -> int | None:
     return int(number)
 
 
+def menu_value(action_id: str, insight_id: int) -> str:
+    """An item menu option's value: the action it stands for and the insight."""
+    return f"{action_id}:{insight_id}"
+
+
+def chosen_action(action: dict[str, Any]) -> str:
+    """The action a control stands for: its action id, or for the item menu the option picked."""
+    if action.get("action_id") == ACTION_ITEM_MENU:
+        value = str((action.get("selected_option") or {}).get("value") or "")
+        return value.partition(":")[0]
+    return str(action.get("action_id") or "")
+
+
 def insight_id_of(action: dict[str, Any]) -> int | None:
-    """The insight a control is about: the button's value, or for the assign select its block id."""
+    """The insight a control is about: the button's value, the item menu option's, or the select's block id."""
     value = str(action.get("value") or "")
+    if action.get("action_id") == ACTION_ITEM_MENU:
+        value = str((action.get("selected_option") or {}).get("value") or "").partition(":")[2]
     if value.isdigit():
         return int(value)
     return insight_id_of_block(str(action.get("block_id") or ""))

@@ -18,7 +18,7 @@ from bot.i18n import t
 from bot.services import Database, Services, Workspaces
 from bot.slack import messenger
 from bot.slack.messenger import answer
-from bot.slack.payloads import form_of, team_of
+from bot.slack.payloads import chose, form_of, team_of
 from bot.views.blocks import as_dicts
 from bot.views.manage import (
     ModalContext,
@@ -172,6 +172,7 @@ def merge_callback(
 def register(app: App, services: Services) -> None:
     db, workspaces = services.db, services.workspaces
     app.action(ids.ACTION_REPLY)(partial(reply_button_callback, db, workspaces))
+    app.action(ids.ACTION_ITEM_MENU, matchers=[chose(ids.ACTION_REPLY)])(partial(reply_button_callback, db, workspaces))
     app.view(ids.VIEW_REPLY)(partial(reply_submission_callback, db, workspaces))
     app.action(ids.ACTION_ANSWER)(partial(answer_button_callback, db, workspaces))
     app.view(ids.VIEW_ANSWER)(partial(answer_submission_callback, db, workspaces))

@@ -25,10 +25,10 @@ from bot.i18n import t
 from bot.services import Database, Services, Workspaces
 from bot.slack import messenger
 from bot.slack.messenger import answer
-from bot.slack.payloads import form_of, team_of
+from bot.slack.payloads import chose, form_of, team_of
 from bot.views.alert import assigned_blocks
 from bot.views.blocks import as_dicts
-from bot.views.manage import ModalContext, parse_euros, resolve_modal
+from bot.views.manage import ModalContext, assign_modal, parse_euros, resolve_modal, status_line, submitted_user
 
 
 def _from_alert(action: dict[str, Any]) -> bool:
@@ -53,7 +53,7 @@ def status_action_callback(
     team_id, user_id = team_of(body), body["user"]["id"]
     if not may_act(workspaces, client, team_id, user_id, respond):
         return
-    to_status = ids.STATUS_ACTIONS[str(action["action_id"])]
+    to_status = ids.STATUS_ACTIONS[ids.chosen_action(action)]
     outcome = set_status(db, team_id, ids.insight_id_of(action), to_status, user_id)
     _show(db, workspaces, client, body, outcome, action, respond)
 
@@ -75,12 +75,57 @@ def assign_callback(
         return
     outcome = assign(db, team_id, ids.insight_id_of(action), assignee, user_id)
     _show(db, workspaces, client, body, outcome, action, respond)
+    _tell_assignee(workspaces, client, team_id, user_id, assignee, outcome)
+
+
+def _tell_assignee(
+    workspaces: Workspaces, client: WebClient, team_id: str, user_id: str, assignee: str, outcome: Outcome
+) -> None:
     if isinstance(outcome, tuple):
         lang = workspaces.lang_of(team_id)
         card = outcome[0]
         text = t(lang, "assigned_to_you", id=card.id, user=user_id)
         blocks = as_dicts(assigned_blocks(card, lang, user_id))
         messenger.dm(client, assignee, text, blocks, failure=f"could not tell the assignee of insight {card.id}")
+
+
+def assign_menu_callback(
+    db: Database,
+    workspaces: Workspaces,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+) -> None:
+    """The menu option «Assign to…» on a digest item: open the form with a people picker."""
+    ack()
+    found = manager_card(db, workspaces, client, team_of(body), body["user"]["id"], ids.insight_id_of(action), respond)
+    if found is not None:
+        lang, card = found
+        client.views_open(trigger_id=body["trigger_id"], view=assign_modal(lang, card, ModalContext(card.id)))
+
+
+def assign_submission_callback(
+    db: Database, workspaces: Workspaces, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Assign to the person picked in the form; the manager is told by DM, the assignee and reporter too."""
+    form = form_of(body, view)
+    lang = workspaces.lang_of(form.team_id)
+    assignee = submitted_user(view, ids.BLOCK_ASSIGNEE)
+    if form.context is None or not workspaces.managers.may_act(client, workspaces.config(form.team_id), form.user_id):
+        ack(response_action="errors", errors={ids.BLOCK_ASSIGNEE: t(lang, "not_manager")})
+        return
+    ack()
+    outcome = assign(db, form.team_id, form.context.insight_id, assignee, form.user_id)
+    if isinstance(outcome, tuple):
+        after_change(db, client, lang, form.user_id, outcome)
+        done = status_line(lang, outcome[0], form.user_id)
+        messenger.dm(client, form.user_id, done, failure="could not DM a manager")
+    else:
+        text = t(lang, "not_found" if outcome is None else "nothing_changed")
+        messenger.dm(client, form.user_id, text, failure="could not DM a manager")
+    _tell_assignee(workspaces, client, form.team_id, form.user_id, assignee, outcome)
 
 
 def _show(
@@ -160,3 +205,9 @@ def register(app: App, services: Services) -> None:
     app.action(ids.ACTION_ASSIGN)(partial(assign_callback, db, workspaces))
     app.action(ids.ACTION_RESOLVE)(partial(resolve_button_callback, db, workspaces))
     app.view(ids.VIEW_RESOLVE)(partial(resolve_submission_callback, db, workspaces))
+    # The digest item's menu: each option goes to the listener of the action it stands for.
+    menu = ids.ACTION_ITEM_MENU
+    app.action(menu, matchers=[chose(*ids.STATUS_ACTIONS)])(partial(status_action_callback, db, workspaces))
+    app.action(menu, matchers=[chose(ids.ACTION_ASSIGN)])(partial(assign_menu_callback, db, workspaces))
+    app.action(menu, matchers=[chose(ids.ACTION_RESOLVE)])(partial(resolve_button_callback, db, workspaces))
+    app.view(ids.VIEW_ASSIGN)(partial(assign_submission_callback, db, workspaces))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_bolt.request.internals import build_context
 
+from bot import ids
 from bot.views.manage import ModalContext, submitted_text
 
 
@@ -65,3 +67,12 @@ def form_of(body: dict[str, Any], view: dict[str, Any]) -> Form:
     """The form's sender and context; ``view_id`` is the same on every delivery of one submission."""
     context = ModalContext.loads(str(view.get("private_metadata") or ""))
     return Form(team_of(body), body["user"]["id"], context, str((body.get("view") or {}).get("id") or ""))
+
+
+def chose(*action_ids: str) -> Callable[[dict[str, Any]], bool]:
+    """A Bolt matcher: the digest item menu's option picked stands for one of ``action_ids``."""
+
+    def matcher(action: dict[str, Any]) -> bool:
+        return ids.chosen_action(action) in action_ids
+
+    return matcher

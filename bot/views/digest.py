@@ -21,6 +21,8 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
     PlainTextObject,
     SectionBlock,
     UserSelectElement,
@@ -74,6 +76,11 @@ def _count(lang: str, count: CountDelta) -> str:
     return t(lang, "digest_count", count=number(lang, count.count), delta=_delta(lang, count))
 
 
+def ref(lang: str, insight_id: int) -> str:
+    """An insight's number as the texts say it: «n°28» in French, "#28" in English."""
+    return t(lang, "insight_ref", id=insight_id)
+
+
 def day(lang: str, moment: datetime) -> str:
     return moment.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
 
@@ -107,7 +114,7 @@ def _context(text: str) -> ContextBlock:
 
 def item_controls(lang: str, section: str, insight_id: int) -> ActionsBlock:
     """Acknowledge, assign, resolve, dismiss, reply to the reporter, and "me too" for anyone; the block id names
-    the insight for the assign select."""
+    the insight for the assign select (App Home's open escalations, where there is room for every button)."""
     value = str(insight_id)
     return ActionsBlock(
         block_id=ids.digest_item_block_id(section, insight_id),
@@ -122,22 +129,68 @@ def item_controls(lang: str, section: str, insight_id: int) -> ActionsBlock:
     )
 
 
-def _item(lang: str, section: str, insight: DigestInsight, detail: str) -> list[Block]:
-    """An insight to act on: number, kind, detail, the quoted text and its link, then the controls."""
-    head = " · ".join(part for part in (f"*#{insight.id}*", known(lang, "kind", insight.kind), detail) if part)
+_MENU_WORDS: Final = {
+    ids.ACTION_ACKNOWLEDGE: "acknowledge",
+    ids.ACTION_ASSIGN: "assign",
+    ids.ACTION_RESOLVE: "menu_resolve",
+    ids.ACTION_DISMISS: "dismiss",
+    ids.ACTION_REPLY: "reply",
+}
+
+
+def item_menu(lang: str, insight_id: int) -> OverflowMenuElement:
+    """The managers' controls on one digest item, in one overflow menu (Slack allows 5 options)."""
+    options = [
+        Option(value=ids.menu_value(action_id, insight_id), text=truncate(t(lang, _MENU_WORDS[action_id]), 75))
+        for action_id in ids.ITEM_MENU_ACTIONS
+    ]
+    return OverflowMenuElement(action_id=ids.ACTION_ITEM_MENU, options=options)
+
+
+def item_menu_block(lang: str, section: str, insight_id: int, *, managers: bool = True) -> ActionsBlock:
+    """Under a digest item: "me too" for anyone and, unless the post is for people who sell, the managers' menu."""
+    me_too = ButtonElement(action_id=ids.ACTION_ME_TOO, text=t(lang, "me_too"), value=str(insight_id))
+    elements: list[ButtonElement | OverflowMenuElement] = [me_too]
+    if managers:
+        elements.append(item_menu(lang, insight_id))
+    return ActionsBlock(block_id=ids.digest_item_block_id(section, insight_id), elements=elements)
+
+
+_CLOSED: Final = ("resolved", "dismissed")
+
+
+def _item(lang: str, section: str, insight: DigestInsight, detail: str, *, managers: bool = True) -> list[Block]:
+    """An insight to act on: number, kind, detail, the quoted text and its link, then its controls; a resolved or
+    dismissed one says so instead of offering controls."""
+    closed = insight.status in _CLOSED
+    status = f"_{t(lang, f'status_{insight.status}')}_" if closed else ""
+    head = " · ".join(
+        part for part in (f"*{ref(lang, insight.id)}*", known(lang, "kind", insight.kind), detail, status) if part
+    )
     lines = [head, quote(excerpt(insight.text), QUOTE_LIMIT), link(insight.permalink, t(lang, "digest_link"))]
-    return [_section("\n".join(line for line in lines if line)), item_controls(lang, section, insight.id)]
+    blocks: list[Block] = [_section("\n".join(line for line in lines if line))]
+    if not closed:
+        blocks.append(item_menu_block(lang, section, insight.id, managers=managers))
+    return blocks
 
 
 def _more(lang: str, hidden: int) -> list[Block]:
     return [_context(t(lang, "digest_more", count=number(lang, hidden)))] if hidden > 0 else []
 
 
-def _items(lang: str, section: str, title: str, items: Sequence[tuple[DigestInsight, str]], hidden: int) -> list[Block]:
+def _items(
+    lang: str,
+    section: str,
+    title: str,
+    items: Sequence[tuple[DigestInsight, str]],
+    hidden: int,
+    *,
+    managers: bool = True,
+) -> list[Block]:
     """A part: its title, each shown insight with its details and controls, and how many are not shown."""
     blocks: list[Block] = [_section(title)]
     for insight, detail in items:
-        blocks.extend(_item(lang, section, insight, detail))
+        blocks.extend(_item(lang, section, insight, detail, managers=managers))
     return blocks + _more(lang, hidden)
 
 
@@ -170,10 +223,10 @@ def _theme(lang: str, theme: ThemeDigest) -> list[Block]:
             part for part in (quote(excerpt(q.text), QUOTE_LIMIT), link(q.permalink, t(lang, "digest_link"))) if part
         )
         quoted = SectionBlock(
-            text=MarkdownTextObject(text=truncate(f"*#{q.insight_id}*\n{text}", SECTION_LIMIT)),
+            text=MarkdownTextObject(text=truncate(f"*{ref(lang, q.insight_id)}*\n{text}", SECTION_LIMIT)),
             accessory=insight_theme_menu(lang, q.insight_id),
         )
-        blocks += [quoted, item_controls(lang, f"theme-{theme.key}", q.insight_id)]
+        blocks += [quoted, item_menu_block(lang, f"theme-{theme.key}", q.insight_id)]
     return blocks
 
 
@@ -210,8 +263,8 @@ def _text_list(lang: str, title: str, items: Sequence[DigestInsight]) -> list[Bl
     lines = [title]
     used = len(title)
     for insight in items[:LIST_SHOWN]:
-        ref = link(insight.permalink, f"#{insight.id}") or f"#{insight.id}"
-        line = f"• {ref} {mrkdwn(' '.join(insight.text.split()), LINE_LIMIT)}"
+        label = ref(lang, insight.id)
+        line = f"• {link(insight.permalink, label) or label} {mrkdwn(' '.join(insight.text.split()), LINE_LIMIT)}"
         if used + 1 + len(line) > SECTION_LIMIT - 100:  # whole lines only: a cut could fall inside a link
             break
         lines.append(line)
@@ -223,7 +276,8 @@ def _text_list(lang: str, title: str, items: Sequence[DigestInsight]) -> list[Bl
 
 
 def _footer(lang: str, more_url: str | None) -> list[Block]:
-    """Where everything the message had no room for is: the given link, else App Home and the export."""
+    """Where everything the message had no room for is: the given link, else App Home and ``/insight search``
+    (never a command-line tool: the people reading are in Slack)."""
     if not more_url or not _URL.fullmatch(more_url):
         return [_context(t(lang, "digest_see_home"))]
     return [_context(t(lang, "digest_see_all", url=more_url.replace("&", "&amp;")))]
@@ -295,7 +349,8 @@ def signals_blocks(digest: Digest, lang: str, *, more_url: str | None = None) ->
         signal = known(lang, "signal", group.signal)
         title = t(lang, "signals_group", signal=signal, count=number(lang, len(group.items)))
         items = [(i, f"*{safe(i.subject, 150)}*" if i.subject else "") for i in group.items[:SIGNAL_ITEMS_SHOWN]]
-        blocks += _items(lang, f"signal-{group.signal}", title, items, len(group.items) - len(items))
+        hidden = len(group.items) - len(items)
+        blocks += _items(lang, f"signal-{group.signal}", title, items, hidden, managers=False)
     return (blocks + _footer(lang, more_url))[:MAX_BLOCKS]
 
 

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     PlainTextInputElement,
     SectionBlock,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -60,8 +61,9 @@ def _text_input(lang: str, block: str, label: str, *, optional: bool, multiline:
     )
 
 
-def _excerpt(card: InsightCard) -> Block:
-    return SectionBlock(text=MarkdownTextObject(text=f"*#{card.id}*\n{stored_quote(card.text, 1500)}"))
+def _excerpt(lang: str, card: InsightCard) -> Block:
+    head = t(lang, "insight_ref", id=card.id)
+    return SectionBlock(text=MarkdownTextObject(text=f"*{head}*\n{stored_quote(card.text, 1500)}"))
 
 
 def resolve_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
@@ -74,7 +76,7 @@ def resolve_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
         close=t(lang, "cancel"),
         private_metadata=context.dumps(),
         blocks=[
-            _excerpt(card),
+            _excerpt(lang, card),
             _text_input(lang, ids.BLOCK_NOTE, "resolve_note", optional=True),
             InputBlock(
                 block_id=ids.BLOCK_VALUE,
@@ -82,6 +84,26 @@ def resolve_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
                 hint=t(lang, "resolve_value_hint"),
                 element=PlainTextInputElement(action_id=INPUT, max_length=30),
                 optional=True,
+            ),
+        ],
+    )
+
+
+def assign_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
+    """Assign an insight from the digest's menu: pick the person (a menu cannot hold a people picker)."""
+    return View(
+        type="modal",
+        callback_id=ids.VIEW_ASSIGN,
+        title=t(lang, "assign_title"),
+        submit=t(lang, "assign_submit"),
+        close=t(lang, "cancel"),
+        private_metadata=context.dumps(),
+        blocks=[
+            _excerpt(lang, card),
+            InputBlock(
+                block_id=ids.BLOCK_ASSIGNEE,
+                label=t(lang, "assign"),
+                element=UserSelectElement(action_id=INPUT),
             ),
         ],
     )
@@ -97,7 +119,7 @@ def _message_modal(lang: str, card: InsightCard, context: ModalContext, callback
         close=t(lang, "cancel"),
         private_metadata=context.dumps(),
         blocks=[
-            _excerpt(card),
+            _excerpt(lang, card),
             _text_input(lang, ids.BLOCK_NOTE, f"{words}_label", optional=False),
             ContextBlock(elements=[MarkdownTextObject(text=t(lang, f"{words}_privacy"))]),
         ],
@@ -117,6 +139,12 @@ def answer_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
 def submitted_text(view: dict[str, Any], block: str) -> str:
     values = (view.get("state") or {}).get("values") or {}
     return str(((values.get(block) or {}).get(INPUT) or {}).get("value") or "").strip()
+
+
+def submitted_user(view: dict[str, Any], block: str) -> str:
+    """The person picked in a form's people picker, or ""."""
+    values = (view.get("state") or {}).get("values") or {}
+    return str(((values.get(block) or {}).get(INPUT) or {}).get("selected_user") or "")
 
 
 def parse_euros(raw: str) -> float | None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock, OverflowMenuElement, SectionBlock
 
 from bot import ids
 from bot.views.digest import MAX_BLOCKS, digest_blocks, digest_text, signals_blocks, signals_text
@@ -16,12 +16,12 @@ from insights.themes.trends import ThemeTrend
 from tests.support.digests import END, HOSTILE, START, big_week, insight, theme
 
 CONTROLS = [
+    ids.ACTION_ME_TOO,
     ids.ACTION_ACKNOWLEDGE,
     ids.ACTION_ASSIGN,
     ids.ACTION_RESOLVE,
     ids.ACTION_DISMISS,
     ids.ACTION_REPLY,
-    ids.ACTION_ME_TOO,
 ]
 MORE_URL = "https://acme.slack.com/app_redirect?app=A1&tab=home"
 
@@ -50,13 +50,22 @@ def rendered(blocks: list[Block]) -> str:
 
 
 def controls_of(blocks: list[Block]) -> dict[int, list[str]]:
-    """Insight id → the action ids of each digest item's controls."""
+    """Insight id → the actions each digest item's controls stand for (a button's, each menu option's)."""
     found: dict[int, list[str]] = {}
     for block in blocks:
         if isinstance(block, ActionsBlock) and block.block_id:
             insight_id = ids.insight_id_of_block(block.block_id)
             assert insight_id is not None
-            found[insight_id] = [str(e.action_id) for e in block.elements]  # type: ignore[union-attr]
+            actions: list[str] = []
+            for element in block.elements:
+                if isinstance(element, OverflowMenuElement):
+                    for option in element.options:
+                        picked = {"action_id": element.action_id, "selected_option": {"value": option.value}}
+                        assert ids.insight_id_of(picked) == insight_id
+                        actions.append(ids.chosen_action(picked))
+                else:
+                    actions.append(str(element.action_id))  # type: ignore[attr-defined]
+            found[insight_id] = actions
             assert {e.value for e in block.elements if isinstance(e, ButtonElement)} == {str(insight_id)}
     return found
 
@@ -102,12 +111,16 @@ def test_views_digest_header_and_headline_with_deltas(lang: str, title: str, hea
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_views_digest_every_item_carries_the_four_controls(lang: str) -> None:
+def test_views_digest_every_item_carries_me_too_and_one_menu(lang: str) -> None:
     blocks = digest_blocks(week(), lang)
     controls = controls_of(blocks)
     # theme quotes 1 and 2 (votes tie: lowest ids), escalated 4, signal 5, open escalations 4 and 7.
     assert {1, 2, 4, 5, 7} <= set(controls)
     assert all(actions == CONTROLS for actions in controls.values())
+    for block in blocks:
+        if isinstance(block, ActionsBlock) and ids.insight_id_of_block(str(block.block_id)):
+            kinds = [type(e) for e in block.elements]
+            assert kinds == [ButtonElement, OverflowMenuElement]  # "me too", then the managers' one menu
     assert 6 not in controls and 8 not in controls  # successes and fixes are told, not acted on
     assert_valid_message(blocks)
 
@@ -152,7 +165,8 @@ def test_views_digest_a_10000_insight_week_still_fits_one_message(lang: str, mor
     assert f"997 {more}" in text and f"{signals} {more}" in text
     assert "(200)" in text and f"({thousand})" in text
     assert ("app_redirect" in text) is (more_url is not None)
-    assert ("pepites export" in text) is (more_url is None)  # without a link, it says where the rest is
+    assert ("/insight search" in text) is (more_url is None)  # without a link, it says where the rest is
+    assert "pepites export" not in text  # people read this in Slack, not in a terminal
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -161,6 +175,7 @@ def test_views_signals_a_10000_insight_week_still_fits_one_message(lang: str) ->
     blocks = signals_blocks(digest, lang, more_url=MORE_URL)
     assert_valid_message(blocks)
     assert len(controls_of(blocks)) == 20  # five per signal
+    assert all(actions == [ids.ACTION_ME_TOO] for actions in controls_of(blocks).values())  # no manager's menu
     assert signals_text(digest, lang)
 
 
@@ -181,6 +196,23 @@ def test_views_signals_grouped_by_signal_with_subject_and_controls() -> None:
     text = rendered(blocks)
     assert text.index("client à risque") < text.index("concurrent") and "*Biocoop*" in text
     assert set(controls_of(blocks)) == {1, 2}
+
+
+@pytest.mark.parametrize(("lang", "status"), [("fr", "_résolue_"), ("en", "_resolved_")])
+def test_views_digest_a_resolved_escalation_shows_its_status_and_no_controls(lang: str, status: str) -> None:
+    done = insight(4, "Colis abîmés chez Biocoop.", status="resolved", escalated_at=START + timedelta(days=1))
+    digest = build_digest([done], {}, [], {}, [], [], START, END)
+    blocks = digest_blocks(digest, lang)
+    text = rendered(blocks)
+    assert status in text and "Colis abîmés" in text
+    assert 4 not in controls_of(blocks)
+
+
+def test_views_digest_numbers_insights_as_the_language_does() -> None:
+    escalated = insight(28, "Colis abîmés.", escalated_at=START + timedelta(days=1))
+    digest = build_digest([escalated], {}, [], {}, [], [], START, END)
+    assert "*n°28*" in rendered(digest_blocks(digest, "fr")) and "#28" not in rendered(digest_blocks(digest, "fr"))
+    assert "*#28*" in rendered(digest_blocks(digest, "en"))
 
 
 def test_views_signals_a_week_without_signal_says_so() -> None:
