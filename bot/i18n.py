@@ -200,6 +200,17 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "config_retention_days": "Conservation (jours)",
         "config_retention_days_hint": "Les pépites plus anciennes sont effacées ; 0 : conservées sans limite.",
         "config_invalid": "Valeur refusée : {message}",
+        "config_error_not_channel": "ce n'est pas un identifiant de canal Slack : « {value} »",
+        "config_error_not_user_group": "ce n'est pas un identifiant de groupe d'utilisateurs Slack : « {value} »",
+        "config_error_not_user": "ce n'est pas un identifiant de personne Slack : « {value} »",
+        "config_error_whole_number": "il faut un nombre entier, pas « {value} »",
+        "config_error_between": "entre {low} et {high}, pas {value}",
+        "config_error_time": "il faut une heure comme 09:00, pas « {value} »",
+        "config_error_timezone": "fuseau horaire inconnu : « {value} » (par exemple Europe/Paris)",
+        "config_error_emoji": "il faut un nom d'émoji comme gem, pas « {value} »",
+        "config_error_no_emoji": "il faut au moins un émoji",
+        "config_error_language": "fr ou en, pas « {value} »",
+        "config_error_unknown_setting": "réglage inconnu",
         "config_not_allowed": "Seuls les managers et les administrateurs de l'espace peuvent changer les réglages.",
         "config_saved": "Réglages Pépites enregistrés.",
         "installed_welcome": "Pépites est installé. Choisissez le canal du récap hebdomadaire et les managers "
@@ -214,7 +225,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "help": "*Pépites* transforme ce qui se dit à la machine à café en choses réparées, répétées ou vendues.\n"
         "• `/insight &lt;texte&gt;` : partager une pépite (problème, dysfonctionnement, succès, idée)\n"
         "• `/insight` seul : ouvrir le formulaire (type, anonymat, client)\n"
-        "• Raccourci de message « Save as insight » : enregistrer le message d'un·e collègue\n"
+        "• Raccourci de message « Save as insight » (menu ⋯ d'un message) : enregistrer le message d'un·e collègue\n"
         "• Réaction :{emoji}: sur un message : l'enregistrer\n"
         "• Réaction :{escalate}: : remonter un message ; à {quorum} personnes, les managers sont alertés\n"
         "• `/insight mine` : vos dernières pépites et leur statut\n"
@@ -229,7 +240,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "home_mine": "*Vos pépites* ({count})",
         "home_mine_empty": "Vous n'avez encore partagé aucune pépite. Écrivez `/insight &lt;texte&gt;` dans n'importe "
         "quel canal (un problème, un dysfonctionnement, un succès, une idée), ou utilisez le raccourci de message "
-        "« Save as insight » pour enregistrer le message d'un·e collègue.",
+        "« Save as insight » (menu ⋯ d'un message) pour enregistrer le message d'un·e collègue.",
         "home_mine_more": "… et {count} de plus : `/insight mine` pour les voir.",
         "home_anonymous": "anonyme",
         "home_manager_title": "Espace managers",
@@ -464,6 +475,17 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "config_retention_days": "Retention (days)",
         "config_retention_days_hint": "Older insights are erased; 0 keeps them for ever.",
         "config_invalid": "Not accepted: {message}",
+        "config_error_not_channel": "not a Slack channel id: '{value}'",
+        "config_error_not_user_group": "not a Slack user group id: '{value}'",
+        "config_error_not_user": "not a Slack user id: '{value}'",
+        "config_error_whole_number": "a whole number is needed, not '{value}'",
+        "config_error_between": "between {low} and {high}, not {value}",
+        "config_error_time": "a time such as 09:00 is needed, not '{value}'",
+        "config_error_timezone": "unknown time zone '{value}' (e.g. Europe/Paris)",
+        "config_error_emoji": "an emoji name such as gem is needed, not '{value}'",
+        "config_error_no_emoji": "at least one emoji is needed",
+        "config_error_language": "fr or en, not '{value}'",
+        "config_error_unknown_setting": "unknown setting",
         "config_not_allowed": "Only managers and workspace admins can change the settings.",
         "config_saved": "Pépites settings saved.",
         "installed_welcome": "Pépites is installed. Choose the weekly digest's channel and the managers with "
@@ -478,7 +500,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "help": "*Pépites* turns what people say at the coffee machine into things that get fixed, repeated or sold.\n"
         "• `/insight &lt;text&gt;`: share an insight (problem, dysfunction, success, idea)\n"
         "• `/insight` alone: open the form (kind, anonymity, customer)\n"
-        "• Message shortcut “Save as insight”: save a colleague's message\n"
+        "• Message shortcut “Save as insight” (a message's ⋯ menu): save a colleague's message\n"
         "• Reaction :{emoji}: on a message: save it\n"
         "• Reaction :{escalate}: to escalate a message; at {quorum} people, managers are alerted\n"
         "• `/insight mine`: your latest insights and their status\n"
@@ -492,8 +514,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "Share an insight: `/insight &lt;text&gt;` · help: `/insight help`",
         "home_mine": "*Your insights* ({count})",
         "home_mine_empty": "You have not shared any insight yet. Type `/insight &lt;text&gt;` in any channel "
-        "(a problem, a dysfunction, a success, an idea), or use the “Save as insight” message shortcut to save a "
-        "colleague's message.",
+        "(a problem, a dysfunction, a success, an idea), or use the “Save as insight” message shortcut (a message's "
+        "⋯ menu) to save a colleague's message.",
         "home_mine_more": "… and {count} more: `/insight mine` to see them.",
         "home_anonymous": "anonymous",
         "home_manager_title": "For managers",

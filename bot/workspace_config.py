@@ -90,7 +90,7 @@ class WorkspaceConfig:
         """One setting changed, checked; raises :class:`ConfigError` naming it."""
         parser = PARSERS.get(name)
         if parser is None:
-            raise ConfigError(name, "unknown setting")
+            raise ConfigError(name, "unknown_setting")
         return replace(self, **{name: parser(name, value)})
 
     def to_stored(self) -> dict[str, Any]:

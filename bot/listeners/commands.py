@@ -163,7 +163,7 @@ def config_submission_callback(
     if not workspaces.managers.may_configure(client, current, team_id, user_id):
         ack(response_action="errors", errors={"digest_channel": t(lang, "config_not_allowed")})
         return
-    config, errors = read_submission(view, current, lambda exc: t(lang, "config_invalid", message=exc.message))
+    config, errors = read_submission(view, current, lambda exc: t(lang, "config_invalid", message=exc.said(lang)))
     if errors:
         ack(response_action="errors", errors=errors)
         return
