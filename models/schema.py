@@ -230,6 +230,24 @@ class StatusChange(Base):
     insight: Mapped[Insight] = relationship(back_populates="status_changes")
 
 
+class ImportCheckpoint(Base):
+    """How far a history import got in one channel (``pepites import`` or ``/insight import``): it resumes
+    after ``last_ts`` when run again with the same source and mode and a ``since`` no earlier than this one's."""
+
+    __tablename__ = "import_checkpoint"
+    __table_args__ = (UniqueConstraint("workspace_id", "source", "channel_id", "mode"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))  # "export" or "live"
+    channel_id: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(8))  # "marked" (the capture emoji) or "all"
+    since: Mapped[str | None] = mapped_column(String(10))
+    last_ts: Mapped[str] = mapped_column(String(32))
+    finished: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DigestRun(Base):
     """A claimed digest: the unique (workspace, period start) row makes it exactly once."""
 

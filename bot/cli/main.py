@@ -1,4 +1,4 @@
-"""The ``pepites`` command: run the bot, migrate, export, and the offline demo and batch tools."""
+"""The ``pepites`` command: run the bot, migrate, export, import history, and the offline demo and batch tools."""
 
 from __future__ import annotations
 
@@ -212,6 +212,24 @@ def _stored_catalogue(team_id: str) -> tuple[Any, Any, str]:
     return catalogue, stored, lang
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.cli.history import run_import_command
+
+    settings = _settings()
+    _logging("WARNING")
+    return run_import_command(
+        settings,
+        args.export,
+        args.workspace,
+        channels=args.channel or (),
+        since=args.since,
+        everything=args.all,
+        dry_run=args.dry_run,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from insights.tagging.training import retrain
     from models.db import make_engine, make_sessions
@@ -272,6 +290,16 @@ def parser() -> argparse.ArgumentParser:
         help="assign against this workspace's stored themes (DATABASE_URL; read only)",
     )
     themes.set_defaults(func=cmd_themes)
+    history = sub.add_parser("import", help="import past insights from a Slack workspace export (.zip)")
+    history.add_argument("export", help="the export's .zip file")
+    history.add_argument("--workspace", "--team", required=True, help="Slack team id, e.g. T0123ABCD")
+    history.add_argument("--channel", action="append", metavar="NAME", help="only this channel (repeatable)")
+    history.add_argument("--since", metavar="YYYY-MM-DD", help="only messages from this day on")
+    history.add_argument(
+        "--all", action="store_true", help="every message the classifier reads as an insight, not only marked ones"
+    )
+    history.add_argument("--dry-run", action="store_true", help="read, select and count; write nothing")
+    history.set_defaults(func=cmd_import)
     sub.add_parser("train", help="retrain the kind classifier from corrections made in Slack").set_defaults(
         func=cmd_train
     )

@@ -42,6 +42,17 @@ DUPLICATE_CANDIDATES = 2000
 DUPLICATE_INDEX_SECONDS = 30.0
 
 
+def workspace_orgs(session: Session, team_id: str, base: KnownOrgs) -> KnownOrgs:
+    """The organisations the tagger matches first in a workspace: the settings lists (``base``), channel names
+    such as ``#client-biocoop``, then every subject a person confirmed or corrected (the latest word wins)."""
+    known = build_known(base.customers, base.competitors, base.vendors, channel_names=channel_names(session, team_id))
+    said: list[tuple[str, Role]] = [
+        (subject, "competitor" if signal == "competitor" else "customer")
+        for subject, signal in people_said_orgs(session, team_id)
+    ]
+    return learn_all(known, said)
+
+
 class BatchTagger(Protocol):
     @property
     def state(self) -> str: ...
@@ -209,17 +220,7 @@ class TaggingWorker:
     def _workspace_orgs(self, session: Session, team_id: str) -> KnownOrgs:
         """The organisations the tagger matches first: the settings lists, channel names such as
         ``#client-biocoop``, then every subject a person confirmed or corrected (the latest word wins)."""
-        known = build_known(
-            self._known.customers,
-            self._known.competitors,
-            self._known.vendors,
-            channel_names=channel_names(session, team_id),
-        )
-        said: list[tuple[str, Role]] = [
-            (subject, "competitor" if signal == "competitor" else "customer")
-            for subject, signal in people_said_orgs(session, team_id)
-        ]
-        return learn_all(known, said)
+        return workspace_orgs(session, team_id, self._known)
 
     def _duplicate_index(self, session: Session, team_id: str) -> DuplicateIndex | None:
         """The workspace's recent open insights, indexed to find the one a new insight repeats.

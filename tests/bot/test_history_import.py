@@ -1,0 +1,242 @@
+"""``pepites import``: a small export (French and English, threads, reactions, bots, joins, files, a corrupt day)
+becomes insights once, in their own weeks, with the catalogue's themes, and the next digest shows the trend."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cli.history import run_import_command
+from bot.flows.digest import build_weekly, due_period
+from bot.workspace_config import WorkspaceConfig
+from insights.types import KnownOrgs, Tags
+from models.insights import InsightDraft, add_insight
+from models.schema import ImportCheckpoint, Insight, Workspace
+from tests.bot.conftest import make_settings
+from tests.support.seed import make_workspace
+from tests.support.slack_export import message, write_export
+from tests.support.stub_tagger import StubTagger
+
+NOW = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)  # Monday 09:05 in Paris
+CONFIG = WorkspaceConfig(digest_channel="C0DIGEST")
+PERIOD = due_period(NOW, CONFIG)
+W3 = PERIOD.start - timedelta(days=21) + timedelta(hours=10)
+W0 = PERIOD.start + timedelta(days=1, hours=10)
+FEEDBACK = ("C0FEEDBACK", "retours-clients")
+GENERAL = ("C0GENERAL", "general")
+VPN = (
+    "Le VPN tombe encore ce matin, impossible de travailler",
+    "Le VPN tombe encore ce matin pour toute l'équipe",
+    "Encore le VPN qui tombe ce matin, on est bloqués",
+)
+
+
+def _export(path: Path) -> Path:
+    first = message(W3, VPN[0], "U1", reactions=("gem",))
+    feedback = [
+        first,
+        message(W3 + timedelta(hours=1), VPN[1], "U2", reactions=("gem", "+1")),
+        # A thread reply counts; its author is the reporter.
+        message(W3 + timedelta(hours=2), VPN[2], "U3", reactions=("gem",), thread_ts=first["ts"]),
+        message(W3 + timedelta(hours=3), "ok merci", "U4"),
+        message(W3 + timedelta(hours=4), "<@U5> has joined the channel", "U5", subtype="channel_join"),
+        message(W3 + timedelta(hours=5), "Déploiement terminé", "B1", reactions=("gem",), bot_id="B0BOT"),
+        message(W3 + timedelta(hours=6), "", "U6", reactions=("gem",), files=[{"id": "F1"}]),
+        # A second subject the same week: the grouping needs something to tell the VPN from.
+        message(W3 + timedelta(hours=7), "Les colis arrivent abîmés chez Biocoop", "U4", reactions=("gem",)),
+        message(W3 + timedelta(hours=8), "Colis abîmés à la livraison chez Biocoop", "U6", reactions=("gem",)),
+        message(NOW - timedelta(days=200), "Le VPN tombait déjà en mai", "U1", reactions=("gem",)),  # retention
+        *(message(W0 + timedelta(hours=n), VPN[n], f"U{n + 1}", reactions=("gem",)) for n in range(3)),
+        message(W0 + timedelta(hours=4), "The checkout page is broken again for Acme", "U7", reactions=("gem",)),
+        message(W0 + timedelta(hours=5), "Checkout page broken again, Acme is furious", "U8", reactions=("gem",)),
+        message(W0 + timedelta(hours=6), "Le serveur de paie est en panne depuis hier soir", "U2"),
+        message(W0 + timedelta(hours=7), "Quelqu'un a vu mes clés ce midi dans la cuisine ?", "U3"),
+    ]
+    general = [
+        message(
+            W0 + timedelta(hours=1),
+            "Bravo à l'équipe pour la démo chez Biocoop, super retours",
+            "U5",
+            reactions=("gem",),
+        ),
+    ]
+    return write_export(
+        path / "export.zip", {FEEDBACK: feedback, GENERAL: general}, bots=("B1",), corrupt=("general/2026-10-01.json",)
+    )
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    return _export(tmp_path)
+
+
+def _run(
+    url: str, path: Path, tagger: StubTagger, *args: str, channels: Sequence[str] = (), **options: object
+) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_import_command(
+        make_settings(url),
+        str(path),
+        "T1",
+        channels=channels,
+        out=out,
+        err=err,
+        tagger=tagger,
+        now=NOW,
+        **options,  # type: ignore[arg-type]
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+def _insights(sessions: sessionmaker[Session]) -> list[Insight]:
+    with sessions() as session:
+        rows = list(session.scalars(select(Insight).order_by(Insight.created_at)))
+        session.expunge_all()
+        return rows
+
+
+@pytest.fixture
+def workspace(sessions: sessionmaker[Session]) -> int:
+    return make_workspace(sessions, "T1", NOW - timedelta(days=400), retention_days=90)
+
+
+def test_import_stores_the_marked_messages_once_in_their_weeks(
+    database_url: str, sessions: sessionmaker[Session], export: Path, workspace: int
+) -> None:
+    code, out, err = _run(database_url, export, StubTagger())
+    assert code == 0, err
+    rows = _insights(sessions)
+    assert len(rows) == 11, [r.text for r in rows]
+    assert {r.source for r in rows} == {"import"} and all(r.tagged_at is not None for r in rows)
+    assert rows[0].created_at == W3 and rows[0].reporter_id == "U1" and rows[0].channel_name == "retours-clients"
+    assert rows[2].reporter_id == "U3"  # the thread reply's author
+    assert rows[0].idempotency_key == f"message:T1:C0FEEDBACK:{int(W3.timestamp())}.000000"
+    assert "retention 1" in out and "bot 1" in out and "system 1" in out and "no_text 1" in out
+    assert "general/2026-10-01.json" in err and "general/2026-10-01.json" in out
+    assert "ETA" in err and "#retours-clients" in err
+    # A second import adds nothing.
+    code, out, _ = _run(database_url, export, StubTagger())
+    assert code == 0 and len(_insights(sessions)) == 11 and "0 stored" in out
+
+
+def test_a_message_captured_live_is_not_imported_again(
+    database_url: str, sessions: sessionmaker[Session], export: Path, workspace: int
+) -> None:
+    key = f"message:T1:C0FEEDBACK:{int(W3.timestamp())}.000000"
+    with sessions.begin() as session:
+        add_insight(session, InsightDraft("T1", key, VPN[0], "reaction", "hash", reporter_id="U9"))
+    code, out, _ = _run(database_url, export, StubTagger())
+    assert code == 0 and "already_stored 1" in out
+    rows = _insights(sessions)
+    assert len(rows) == 11 and [r.source for r in rows if r.idempotency_key == key] == ["reaction"]
+
+
+def test_import_all_keeps_what_the_classifier_reads_as_insights(
+    database_url: str, sessions: sessionmaker[Session], export: Path, workspace: int
+) -> None:
+    code, out, _ = _run(database_url, export, StubTagger(), everything=True)
+    assert code == 0
+    texts = {r.text for r in _insights(sessions)}
+    assert "Le serveur de paie est en panne depuis hier soir" in texts
+    assert "Quelqu'un a vu mes clés ce midi dans la cuisine ?" not in texts and "ok merci" not in texts
+    assert "not_an_insight" in out and "chit_chat 1" in out
+
+
+class InterruptedTagger(StubTagger):
+    """Fails on its ``fail_on``-th batch, as a killed import would stop."""
+
+    def __init__(self, fail_on: int) -> None:
+        super().__init__()
+        self.fail_on = fail_on
+
+    def tag_many(
+        self,
+        texts: Sequence[str],
+        known: KnownOrgs = KnownOrgs(),  # noqa: B008 - frozen, never mutated
+        *,
+        customers: object = None,
+    ) -> list[Tags]:
+        if len(self.batches) + 1 == self.fail_on:
+            raise RuntimeError("interrupted")
+        return super().tag_many(texts, known)
+
+
+def test_an_interrupted_import_resumes_after_its_checkpoint(
+    database_url: str, sessions: sessionmaker[Session], export: Path, workspace: int
+) -> None:
+    with pytest.raises(RuntimeError):
+        _run(database_url, export, InterruptedTagger(fail_on=2))  # the first channel done, the second not
+    assert len(_insights(sessions)) == 10
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ImportCheckpoint)) == 1
+    tagger = StubTagger()
+    code, out, _ = _run(database_url, export, tagger)
+    assert code == 0 and "resumed" in out
+    assert tagger.tagged == ["Bravo à l'équipe pour la démo chez Biocoop, super retours"]
+    assert len(_insights(sessions)) == 11
+
+
+def test_imported_weeks_have_themes_and_the_next_digest_shows_a_recurring_one(
+    database_url: str, sessions: sessionmaker[Session], export: Path, workspace: int
+) -> None:
+    code, out, _ = _run(database_url, export, StubTagger(), channels=["#retours-clients"])
+    assert code == 0 and "themes: 0 new" not in out
+    rows = _insights(sessions)
+    vpn = [r for r in rows if "VPN" in r.text]
+    assert len(vpn) == 6 and len({r.theme_key for r in vpn}) == 1 and vpn[0].theme_key
+    with sessions.begin() as session:
+        workspace_id = session.scalars(select(Workspace.id).where(Workspace.team_id == "T1")).one()
+        digest = build_weekly(session, workspace_id, CONFIG, PERIOD, persist=False).digest
+    trends = {theme.label: theme.trend for theme in digest.themes}
+    assert "recurring" in trends.values(), trends
+
+
+def test_a_dry_run_writes_nothing(
+    database_url: str, sessions: sessionmaker[Session], export: Path, workspace: int
+) -> None:
+    code, out, _ = _run(database_url, export, StubTagger(), dry_run=True)
+    assert code == 0 and "dry run" in out and "11 insight(s) found" in out
+    assert _insights(sessions) == []
+
+
+@pytest.mark.parametrize(
+    ("make", "options", "said"),
+    [
+        (lambda p: (p / "x.zip").write_text("not a zip") and p / "x.zip", {}, "not a zip"),
+        (lambda p: _zip_without_channels(p), {}, "not a Slack export"),
+        (_export, {"channels": ["ventes"]}, "unknown channel(s) ventes"),
+        (_export, {"since": "2027-01-01"}, "in the future"),
+        (_export, {"since": "hier"}, "not a date"),
+    ],
+)
+def test_bad_input_is_refused_and_writes_nothing(
+    make: object,
+    options: dict[str, object],
+    said: str,
+    database_url: str,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    workspace: int,
+) -> None:
+    path = make(tmp_path)  # type: ignore[operator]
+    code, _, err = _run(database_url, path, StubTagger(), **options)  # type: ignore[arg-type]
+    assert code == 2 and said in err
+    assert _insights(sessions) == []
+
+
+def test_an_unknown_workspace_is_named(database_url: str, export: Path) -> None:
+    code, _, err = _run(database_url, export, StubTagger())
+    assert code == 2 and "no workspace 'T1'" in err
+
+
+def _zip_without_channels(path: Path) -> Path:
+    with zipfile.ZipFile(path / "other.zip", "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    return path / "other.zip"
