@@ -10,9 +10,11 @@ from datetime import datetime
 
 from slack_bolt import App
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
 from bot.flows.confirmations import update_confirmation
+from bot.jobs.inbox import EventInbox
 from bot.jobs.scheduler import TICK_SECONDS, DigestScheduler, utc_now
 from bot.jobs.tagger_process import SubprocessTagger
 from bot.jobs.tagging import BatchTagger, TaggingWorker
@@ -34,11 +36,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Stopped:
-    """What a stop drained: requests that were in flight, whether they and the tagging batch finished in time,
-    and the insights left untagged (the next start, or another replica, tags them)."""
+    """What a stop drained: requests that were in flight, whether they, the stored events being run and the
+    tagging batch finished in time, the events and insights left (the next start, or another replica, takes
+    them)."""
 
     requests_in_flight: int
     requests_finished: bool
+    events_finished: bool
+    events_left: int
     tagging_finished: bool
     left_untagged: int
     seconds: float
@@ -57,8 +62,10 @@ class Runtime:
     gate: Gate = field(default_factory=Gate)
 
     def start(self) -> None:
-        """Start the tagging process (it loads spaCy in the background), its worker and the digest scheduler."""
+        """Start the tagging process (it loads spaCy in the background), its worker, the event inbox's worker
+        (it resumes the events stored and not run) and the digest scheduler."""
         self.services.tagging.start()
+        self.services.inbox.start()
         if self.scheduler is not None:
             self.scheduler.start()
 
@@ -70,6 +77,9 @@ class Runtime:
         deadline = started + (self.settings.shutdown_grace if grace is None else grace)
         in_flight = self.gate.close()
         requests_finished = self.gate.wait_empty(deadline - time.monotonic())
+        inbox = self.services.inbox
+        events_finished = inbox.stop(timeout=max(deadline - time.monotonic(), 0.1))
+        events_left = _unfinished(inbox)
         if self.scheduler is not None:
             self.scheduler.stop()
         tagging = self.services.tagging
@@ -80,7 +90,8 @@ class Runtime:
         if self.owns_tagger:
             tagging.tagger.stop()
         self.engine.dispose()
-        return Stopped(in_flight, requests_finished, tagging_finished, left, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        return Stopped(in_flight, requests_finished, events_finished, events_left, tagging_finished, left, seconds)
 
 
 def build_runtime(
@@ -122,6 +133,12 @@ def build_runtime(
         capture=Capture(db, settings.rate_limit, tagging),
         tagging=tagging,
         client=client,
+        inbox=EventInbox(
+            sessions,
+            workspaces.client_for,
+            threads=settings.event_threads,
+            reclaim_seconds=settings.event_reclaim,
+        ),
     )
     app = create_app(services, token_verification=token_verification)
     scheduler = (
@@ -148,6 +165,13 @@ def build_runtime(
         owns_tagger=owns_tagger,
         gate=gate,
     )
+
+
+def _unfinished(inbox: EventInbox) -> int:
+    try:
+        return inbox.unfinished()
+    except SQLAlchemyError:
+        return -1  # the database is away: unknown
 
 
 def _confirmation_updater(db: Database, workspaces: Workspaces) -> Callable[[InsightCard, dict[str, object]], None]:

@@ -13,6 +13,7 @@ from typing import Protocol
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.jobs.inbox import EventInbox
 from bot.jobs.tagging import TaggingWorker
 from bot.settings import Settings
 from bot.slack.installations import Installations
@@ -79,6 +80,7 @@ class Services:
     capture: Capture
     tagging: TaggingWorker
     client: WebClient
+    inbox: EventInbox  # events are recorded here before their 2xx and run by its worker after
 
     @property
     def sessions(self) -> sessionmaker[Session]:

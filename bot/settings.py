@@ -69,6 +69,8 @@ class Settings:
     slack_timeout: int = 10
     rate_limit: int = 10
     listener_threads: int = 16
+    event_threads: int = 4
+    event_reclaim: int = 60
     capture_emoji: str = DEFAULT_CAPTURE_EMOJI
     escalation_emojis: tuple[str, ...] = DEFAULT_ESCALATION_EMOJIS
     quorum: int = 3
@@ -126,6 +128,8 @@ class Settings:
             slack_timeout=_int(env, "PEPITES_SLACK_TIMEOUT", 10, 1, 120),
             rate_limit=_int(env, "PEPITES_RATE_LIMIT", 10, 0, 1000),
             listener_threads=_int(env, "PEPITES_LISTENER_THREADS", 16, 1, 256),
+            event_threads=_int(env, "PEPITES_EVENT_THREADS", 4, 1, 64),
+            event_reclaim=_int(env, "PEPITES_EVENT_RECLAIM", 60, 1, 3600),
             capture_emoji=_setting(env, "PEPITES_CAPTURE_EMOJI", "capture_emoji", DEFAULT_CAPTURE_EMOJI),
             escalation_emojis=_setting(
                 env, "PEPITES_ESCALATION_EMOJIS", "escalation_emojis", DEFAULT_ESCALATION_EMOJIS

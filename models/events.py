@@ -120,6 +120,12 @@ def unfinished(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(SlackEvent).where(SlackEvent.done_at.is_(None))) or 0)
 
 
+def unclaimed(session: Session) -> int:
+    """Events stored and never claimed (or released): what a worker would take now."""
+    pending = SlackEvent.done_at.is_(None) & SlackEvent.claimed_at.is_(None)
+    return int(session.scalar(select(func.count()).select_from(SlackEvent).where(pending)) or 0)
+
+
 def prune(session: Session, before: datetime) -> int:
     """Forget events finished before ``before`` (their redeliveries are long over); how many."""
     result = session.execute(delete(SlackEvent).where(SlackEvent.done_at < before))

@@ -84,10 +84,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if server is not None:
         server.flush(timeout=1.0)
     log.info(
-        "stopped in %.1fs: %d request(s) in flight %s, tagging batch %s, %d insight(s) left to tag at the next start",
+        "stopped in %.1fs: %d request(s) in flight %s, events being run %s, %d event(s) left to run at the next"
+        " start, tagging batch %s, %d insight(s) left to tag at the next start",
         stopped.seconds,
         stopped.requests_in_flight,
         "finished" if stopped.requests_finished else "NOT all finished",
+        "finished" if stopped.events_finished else "NOT all finished",
+        stopped.events_left,
         "finished" if stopped.tagging_finished else "NOT finished",
         stopped.left_untagged,
     )

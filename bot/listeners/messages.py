@@ -1,5 +1,6 @@
 """Messages in the channels Pépites is in: an edit or a deletion of a captured message reaches its insight
-(``message_changed`` / ``message_deleted``); every other message is acknowledged and ignored."""
+(``message_changed`` / ``message_deleted``, recorded in the event inbox before the 2xx and run by its worker
+after it); every other message is acknowledged and ignored."""
 
 from __future__ import annotations
 
@@ -47,11 +48,9 @@ def other_message_callback() -> None:
 
 
 def register(app: App, services: Services) -> None:
-    capture, workspaces = services.capture, services.workspaces
-    app.event({"type": "message", "subtype": ids.MESSAGE_CHANGED})(
-        partial(message_changed_callback, capture, workspaces)
-    )
-    app.event({"type": "message", "subtype": ids.MESSAGE_DELETED})(
-        partial(message_deleted_callback, capture.db, workspaces)
-    )
+    capture, workspaces, inbox = services.capture, services.workspaces, services.inbox
+    inbox.on(ids.MESSAGE_CHANGED, partial(message_changed_callback, capture, workspaces))
+    inbox.on(ids.MESSAGE_DELETED, partial(message_deleted_callback, capture.db, workspaces))
+    app.event({"type": "message", "subtype": ids.MESSAGE_CHANGED})(inbox.listener)
+    app.event({"type": "message", "subtype": ids.MESSAGE_DELETED})(inbox.listener)
     app.event("message")(other_message_callback)

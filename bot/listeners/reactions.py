@@ -1,10 +1,12 @@
 """Reactions: the capture emoji (default :gem:) saves a message once, whoever adds it; an escalation emoji
-(default :arrow_up: or :rotating_light:) is a vote, taken back when the reaction is removed."""
+(default :arrow_up: or :rotating_light:) is a vote, taken back when the reaction is removed.
+
+The listener only records the event in the inbox (:mod:`bot.jobs.inbox`) and Slack gets its 2xx at once; the
+inbox's worker runs the callbacks below after it, with the workspace's client and the request's context."""
 
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -125,7 +127,7 @@ def _capture_message(
     lang = config.language
     try:
         response = client.reactions_get(channel=channel_id, timestamp=ts, full=True)
-    except (SlackApiError, *NO_ANSWER) as exc:  # the event is acked already: Slack will not send it again
+    except (SlackApiError, *NO_ANSWER) as exc:  # the event is acked already (and retried Web API calls failed)
         log.warning("could not read a message to capture (%s)", type(exc).__name__)
         _tell(client, channel_id, user_id, t(lang, "reaction_unread", emoji=config.capture_emoji))
         return None
@@ -175,6 +177,16 @@ def _tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
 
 
 def register(app: App, services: Services) -> None:
-    capture, workspaces = services.capture, services.workspaces
-    app.event("reaction_added")(partial(reaction_added_callback, capture, workspaces))
-    app.event("reaction_removed")(partial(reaction_removed_callback, capture.db, workspaces))
+    capture, workspaces, inbox = services.capture, services.workspaces, services.inbox
+
+    def added(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        body = {"is_ext_shared_channel": bool(context.get("is_ext_shared_channel"))}
+        reaction_added_callback(capture, workspaces, event, body, client, context)
+
+    def removed(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        reaction_removed_callback(capture.db, workspaces, event, {}, context)
+
+    inbox.on("reaction_added", added)
+    inbox.on("reaction_removed", removed)
+    app.event("reaction_added")(inbox.listener)
+    app.event("reaction_removed")(inbox.listener)

@@ -74,7 +74,13 @@ def start_pepites(
     )
     runtime.start()
     server = BackgroundWSGIServer(runtime.wsgi, threads=8).start()
-    return Pepites(runtime, server, SlackSender(server.events_url, SIGNING_SECRET, response_root=fake.root_url), fake)
+    sender = SlackSender(
+        server.events_url,
+        SIGNING_SECRET,
+        response_root=fake.root_url,
+        after_event=runtime.services.inbox.wait_idle,  # what an event recorded has run when the test reads on
+    )
+    return Pepites(runtime, server, sender, fake)
 
 
 @pytest.fixture

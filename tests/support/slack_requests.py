@@ -9,6 +9,7 @@ import http.client
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -370,10 +371,18 @@ class SlackSender:
 
     With ``response_root`` (a FakeSlack's ``root_url``), commands and payloads that carry a placeholder response
     URL get one the fake serves and records, so the app's answers are seen and never wait on hooks.slack.com.
+    ``after_event`` runs after each :meth:`event` (the in-process app waits there for its event inbox to have
+    run what it recorded, so a test reads what the event did).
     """
 
     def __init__(
-        self, url: str, signing_secret: str, *, timeout: float = 10.0, response_root: str | None = None
+        self,
+        url: str,
+        signing_secret: str,
+        *,
+        timeout: float = 10.0,
+        response_root: str | None = None,
+        after_event: Callable[[], object] | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
@@ -382,6 +391,7 @@ class SlackSender:
         self.signing_secret = signing_secret
         self.timeout = timeout
         self.response_root = response_root
+        self.after_event = after_event
         self._host = parts.hostname
         self._port = parts.port or 80
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -466,4 +476,7 @@ class SlackSender:
         headers = None
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        return self.post(json.dumps(envelope).encode("utf-8"), JSON, extra_headers=headers)
+        answer = self.post(json.dumps(envelope).encode("utf-8"), JSON, extra_headers=headers)
+        if self.after_event is not None:
+            self.after_event()
+        return answer
