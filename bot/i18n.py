@@ -11,7 +11,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "saved_unconfirmed": "Pépite n°{id} enregistrée. Je n'ai pas pu vous en envoyer la confirmation en message "
         "privé : retrouvez-la avec `/insight mine`.",
         "tagging": "Analyse en cours…",
-        "tags": "*Type :* {kind} ({confidence} %) · *Langue :* {language}",
+        "tag_kind": "*Type :* {kind}",
+        "tag_kind_confidence": "*Type :* {kind} ({confidence} %)",
+        "tag_language": "*Langue :* {language}",
         "signal": "*Signal client :* {signal} — {subject}",
         "keywords": "*Mots-clés :* {keywords}",
         "anonymous_note": "Anonyme : personne ne saura que c'est vous.",
@@ -53,7 +55,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "Le lien vers le message d'origine est gardé avec la pépite.",
         "no_words": "Il n'y a pas de mots à enregistrer (seulement des émojis ou des mentions). Décrivez ce que "
         "vous avez vu ou entendu : `/insight Le client X demande …`.",
-        "alert_title": "Pépite n°{id} remontée par {votes} personne(s)",
+        "alert_title": "Pépite n°{id} remontée par {people}",
         "alert_original": "message d'origine",
         "alert_done": "{status} par <@{user}>",
         "acknowledge": "Pris en compte",
@@ -97,12 +99,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "close": "Fermer",
         "assign": "Assigner à…",
         "digest_title": "Pépites — semaine du {start} au {end}",
-        "digest_text": "Pépites : le résumé de la semaine ({count} pépites)",
-        "digest_total": "*{count} pépites* cette semaine ({delta} par rapport à la semaine dernière)",
+        "digest_text": "Pépites : le résumé de la semaine ({insights})",
+        "digest_total": "*{insights}* cette semaine ({delta} par rapport à la semaine dernière)",
         "digest_count": "{count} ({delta})",
         "digest_quiet": "Semaine calme : aucune pépite, aucune escalade.",
         "digest_themes": "*Thèmes de la semaine* ({count})",
-        "digest_theme_stats": "{size} pépites · {reporters} personnes · {trend}",
+        "digest_theme_stats": "{insights} · {people} · {trend}",
         "digest_quotes_withheld": "_Citations masquées : moins de 3 personnes, anonymes._",
         "digest_other_themes": "*Autres thèmes :* {themes}",
         "digest_escalated": "*Escaladées cette semaine* ({count})",
@@ -111,7 +113,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "digest_successes": "*Succès à fêter* ({count})",
         "digest_resolved": "*Vous l'avez dit, on l'a fait* ({count}) · {value} cette semaine, {total} au total",
         "digest_open": "*Escalades ouvertes, les plus anciennes d'abord* ({count})",
-        "digest_age": "ouverte depuis {days} j",
+        "digest_age_today": "ouverte aujourd'hui",
+        "digest_age_one": "ouverte depuis {n} jour",
+        "digest_age_other": "ouverte depuis {n} jours",
         "digest_more": "… et {count} de plus.",
         "digest_see_all": "<{url}|Tout voir>",
         "digest_see_home": "Tout le reste : l'onglet *Accueil* de Pépites, et `/insight search` suivi d'un mot.",
@@ -152,11 +156,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_note_words": "Le mot du manager :",
         "nothing_changed": "C'était déjà fait : rien n'a changé.",
         "assigned_to_you": "La pépite n°{id} vous a été assignée par <@{user}>.",
-        "me_too_counted": "C'est noté : {count} personne(s) sont concernées par la pépite n°{id}.",
+        "me_too_counted_one": "C'est noté : {n} personne est concernée par la pépite n°{id}.",
+        "me_too_counted_other": "C'est noté : {n} personnes sont concernées par la pépite n°{id}.",
         "merged": "Votre pépite n°{new} est fusionnée avec la n°{id} : votre « moi aussi » y est compté.",
         "duplicate_offer": "Ça ressemble à la pépite n°{id} : « {text} »",
         "duplicate_merge": "+1 à la n°{id} à la place",
         "digest_chart_title": "Thèmes principaux, 8 dernières semaines",
+        "chart_week": "S{week}",
         "rate_limited": "Vous avez partagé {limit} pépites en une minute : attendez un peu, puis réessayez. Votre texte :",
         "rate_limited_modal": "Vous avez partagé {limit} pépites en une minute : attendez un peu, puis réessayez.",
         "forget_confirm": "Effacer *toutes* vos pépites de cet espace de travail, anonymes comprises, et vos votes ? C'est définitif.",
@@ -167,6 +173,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "count_insights_other": "{n} pépites",
         "count_votes_one": "{n} vote",
         "count_votes_other": "{n} votes",
+        "count_people_one": "{n} personne",
+        "count_people_other": "{n} personnes",
         "handed_over": "La pépite n°{id}, à laquelle vous aviez dit « moi aussi », est désormais la vôtre : la "
         "personne qui l'avait partagée a effacé ses pépites. Vous pouvez toujours l'effacer avec `/insight forget`.",
         "search_usage": "Écrivez les mots à chercher : `/insight search livraison retard`.",
@@ -246,7 +254,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "home_manager_title": "Espace managers",
         "home_escalations": "*Escalades ouvertes, les plus anciennes d'abord* ({count})",
         "home_escalations_none": "Aucune escalade ouverte.",
-        "home_votes": "remontée par {votes} personne(s)",
+        "home_votes": "remontée par {people}",
         "home_themes": "*Thèmes de la semaine* ({count})",
         "home_themes_none": "Pas encore de thème cette semaine.",
         "theme_menu_rename": "Renommer",
@@ -288,7 +296,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "saved_unconfirmed": "Insight #{id} is saved. I could not send you its confirmation by direct message: "
         "find it with `/insight mine`.",
         "tagging": "Reading it…",
-        "tags": "*Kind:* {kind} ({confidence}%) · *Language:* {language}",
+        "tag_kind": "*Kind:* {kind}",
+        "tag_kind_confidence": "*Kind:* {kind} ({confidence}%)",
+        "tag_language": "*Language:* {language}",
         "signal": "*Customer signal:* {signal} — {subject}",
         "keywords": "*Keywords:* {keywords}",
         "anonymous_note": "Anonymous: nobody will know it was you.",
@@ -329,7 +339,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "The link to the original message is kept with the insight.",
         "no_words": "There are no words to save (only emoji or mentions). Describe what you saw or heard: "
         "`/insight Customer X asks …`.",
-        "alert_title": "Insight #{id} escalated by {votes} person(s)",
+        "alert_title": "Insight #{id} escalated by {people}",
         "alert_original": "original message",
         "alert_done": "{status} by <@{user}>",
         "acknowledge": "Acknowledge",
@@ -372,12 +382,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "close": "Close",
         "assign": "Assign to…",
         "digest_title": "Pépites — week of {start} to {end}",
-        "digest_text": "Pépites: this week's digest ({count} insights)",
-        "digest_total": "*{count} insights* this week ({delta} vs last week)",
+        "digest_text": "Pépites: this week's digest ({insights})",
+        "digest_total": "*{insights}* this week ({delta} vs last week)",
         "digest_count": "{count} ({delta})",
         "digest_quiet": "A quiet week: no insight, no escalation.",
         "digest_themes": "*This week's themes* ({count})",
-        "digest_theme_stats": "{size} insights · {reporters} people · {trend}",
+        "digest_theme_stats": "{insights} · {people} · {trend}",
         "digest_quotes_withheld": "_Quotes withheld: fewer than 3 people, anonymous._",
         "digest_other_themes": "*Other themes:* {themes}",
         "digest_escalated": "*Escalated this week* ({count})",
@@ -386,7 +396,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "digest_successes": "*Successes to celebrate* ({count})",
         "digest_resolved": "*You said, we did* ({count}) · {value} this week, {total} in all",
         "digest_open": "*Open escalations, oldest first* ({count})",
-        "digest_age": "open for {days} d",
+        "digest_age_today": "open since today",
+        "digest_age_one": "open for {n} day",
+        "digest_age_other": "open for {n} days",
         "digest_more": "… and {count} more.",
         "digest_see_all": "<{url}|See everything>",
         "digest_see_home": "Everything else: the Pépites *Home* tab, and `/insight search` followed by a word.",
@@ -427,11 +439,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_note_words": "The manager's note:",
         "nothing_changed": "That was already done: nothing changed.",
         "assigned_to_you": "Insight #{id} has been assigned to you by <@{user}>.",
-        "me_too_counted": "Noted: {count} person(s) are concerned by insight #{id}.",
+        "me_too_counted_one": "Noted: {n} person is concerned by insight #{id}.",
+        "me_too_counted_other": "Noted: {n} people are concerned by insight #{id}.",
         "merged": "Your insight #{new} is merged into #{id}: your “me too” counts there.",
         "duplicate_offer": "This looks like insight #{id}: “{text}”",
         "duplicate_merge": "+1 to #{id} instead",
         "digest_chart_title": "Top themes, last 8 weeks",
+        "chart_week": "W{week}",
         "rate_limited": "You shared {limit} insights in a minute: wait a little, then try again. Your text:",
         "rate_limited_modal": "You shared {limit} insights in a minute: wait a little, then try again.",
         "forget_confirm": "Erase *all* your insights in this workspace, anonymous ones included, and your votes? This cannot be undone.",
@@ -442,6 +456,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "count_insights_other": "{n} insights",
         "count_votes_one": "{n} vote",
         "count_votes_other": "{n} votes",
+        "count_people_one": "{n} person",
+        "count_people_other": "{n} people",
         "handed_over": 'Insight #{id}, which you had said "me too" to, is now yours: the person who shared it '
         "erased their insights. You can still erase it with `/insight forget`.",
         "search_usage": "Write the words to look for: `/insight search delivery late`.",
@@ -521,7 +537,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "home_manager_title": "For managers",
         "home_escalations": "*Open escalations, oldest first* ({count})",
         "home_escalations_none": "No open escalation.",
-        "home_votes": "escalated by {votes} person(s)",
+        "home_votes": "escalated by {people}",
         "home_themes": "*This week's themes* ({count})",
         "home_themes_none": "No theme yet this week.",
         "theme_menu_rename": "Rename",
@@ -560,11 +576,11 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
 }
 
 
-def plural(lang: str, key: str, n: int) -> str:
+def plural(lang: str, key: str, n: int, *, shown: str | None = None, **values: object) -> str:
     """``{n} pépite`` / ``{n} pépites``: the catalogue's ``key_one`` or ``key_other`` (French: 0 and 1 are
-    singular; English: only 1)."""
+    singular; English: only 1); ``shown`` is ``n`` as written (thousands separated), ``values`` the rest."""
     one = n in (0, 1) if lang == "fr" else n == 1
-    return t(lang, f"{key}_{'one' if one else 'other'}", n=n)
+    return t(lang, f"{key}_{'one' if one else 'other'}", n=shown if shown is not None else n, **values)
 
 
 def t(lang: str, key: str, **values: object) -> str:

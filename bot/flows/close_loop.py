@@ -18,7 +18,7 @@ from bot.i18n import t
 from bot.services import Database, Workspaces
 from bot.slack.client import send_to_response_url
 from bot.slack.messenger import answer
-from bot.views.alert import escalation_alert_blocks, status_note_blocks, status_note_text
+from bot.views.alert import alert_title, escalation_alert_blocks, status_note_blocks, status_note_text
 from bot.views.blocks import as_dicts
 from bot.views.manage import status_line
 from models.insights import get_insight
@@ -96,7 +96,7 @@ def redrawn_alert(db: Database, lang: str, card: InsightCard, user_id: str) -> d
     votes = vote_count(db, card.id)
     return {
         "replace_original": True,
-        "text": t(lang, "alert_title", id=card.id, votes=votes),
+        "text": alert_title(lang, card.id, votes),
         "blocks": as_dicts(escalation_alert_blocks(card, lang, votes, acted_by=user_id)),
     }
 

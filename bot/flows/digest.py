@@ -99,6 +99,14 @@ def history_weeks(period: DigestPeriod) -> list[str]:
     return [week_key(period.week - timedelta(weeks=n)) for n in range(HISTORY_WEEKS - 1, -1, -1)]
 
 
+def chart_weeks(period: DigestPeriod, lang: str) -> list[str]:
+    """The chart's name of each history week: the ISO week its digest is posted in (the period's last day), so
+    a digest posted on Friday 2026-12-04 calls its week W49 (S49 in French), oldest first."""
+    last = period.end - timedelta(microseconds=1)
+    days = [(last - timedelta(weeks=n)).date() for n in range(HISTORY_WEEKS - 1, -1, -1)]
+    return [t(lang, "chart_week", week=f"{d.isocalendar()[1]:02d}") for d in days]
+
+
 def build_weekly(
     session: Session, workspace_id: int, config: WorkspaceConfig, period: DigestPeriod, *, persist: bool
 ) -> WeeklyDigest:
@@ -154,7 +162,9 @@ def _rendered(
 ) -> WeeklyDigest:
     """The digest's Block Kit, its sales post and its chart."""
     weeks = history_weeks(period)
-    chart = theme_chart_png(weeks, _chart_series(themes, trends, weeks), t(lang, "digest_chart_title"))
+    labels = chart_weeks(period, lang)
+    series = _chart_series(themes, trends, weeks)
+    chart = theme_chart_png(labels, series, t(lang, "digest_chart_title"))
     return WeeklyDigest(
         digest=digest,
         blocks=as_dicts(digest_blocks(digest, lang)),

@@ -7,10 +7,9 @@ import logging
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.i18n import t
 from bot.services import Database, Workspaces
 from bot.slack import messenger
-from bot.views.alert import escalation_alert_blocks
+from bot.views.alert import alert_title, escalation_alert_blocks
 from bot.views.blocks import as_dicts
 from bot.workspace_config import WorkspaceConfig
 from insights.escalation import reaches_quorum
@@ -83,7 +82,7 @@ def _post_alert(
     client: WebClient, lang: str, channel: str | None, managers: list[str], card: InsightCard, votes: int
 ) -> bool:
     blocks = as_dicts(escalation_alert_blocks(card, lang, votes))
-    text = t(lang, "alert_title", id=card.id, votes=votes)
+    text = alert_title(lang, card.id, votes)
     targets = [channel] if channel else managers
     if not targets:
         log.warning("insight %s escalated, but no digest channel nor manager to tell", card.id)

@@ -14,7 +14,7 @@ from bot import ids
 from bot.flows.close_loop import manager_card
 from bot.flows.conversation import answer_manager, drop_duplicate, find_card, message_for, write_to_reporter
 from bot.flows.escalation import vote_count, vote_to_escalate
-from bot.i18n import t
+from bot.i18n import plural, t
 from bot.services import Database, Services, Workspaces
 from bot.slack import messenger
 from bot.slack.messenger import answer
@@ -141,7 +141,7 @@ def me_too_callback(
         answer(respond, t(lang, "not_found"))
         return
     vote_to_escalate(db, workspaces, client, team_id, insight_id, user_id, kind="me_too")
-    answer(respond, t(lang, "me_too_counted", id=insight_id, count=vote_count(db, insight_id)))
+    answer(respond, plural(lang, "me_too_counted", vote_count(db, insight_id), id=insight_id))
 
 
 def merge_callback(

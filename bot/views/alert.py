@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import ids
-from bot.i18n import t
+from bot.i18n import plural, t
 from bot.views.digest import link
 from bot.views.safe import quote, safe
 from bot.views.slack_text import quote as stored_quote
@@ -25,10 +25,15 @@ from models.read import InsightCard
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
+def alert_title(lang: str, insight_id: int, votes: int) -> str:
+    """«Pépite n°9 remontée par 3 personnes» (one person: «1 personne»)."""
+    return t(lang, "alert_title", id=insight_id, people=plural(lang, "count_people", votes))
+
+
 def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_by: str | None = None) -> list[Block]:
     """The alert: the insight, how many people pushed it, and the managers' buttons (or who acted)."""
     kind = t(lang, f"kind_{card.kind}") if card.kind else t(lang, "kind_pending")
-    lines = [f"*{t(lang, 'alert_title', id=card.id, votes=votes)}*", stored_quote(card.text, 2500)]
+    lines = [f"*{alert_title(lang, card.id, votes)}*", stored_quote(card.text, 2500)]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
     context = [kind]
     if card.signal and card.subject:

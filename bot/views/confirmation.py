@@ -33,7 +33,12 @@ def tag_lines(card: InsightCard, lang: str) -> list[str]:
         return [t(lang, "tagging")]
     kind = t(lang, f"kind_{card.kind}") if card.kind else t(lang, "kind_pending")
     confidence = round((card.kind_confidence or 0) * 100)
-    lines = [t(lang, "tags", kind=kind, confidence=confidence, language=card.language or "?")]
+    # A kind a person chose is not a guess: no percentage; nor is a guess of 0 % worth showing.
+    guessed = card.kind_set_by != "person" and confidence > 0
+    tags = [t(lang, "tag_kind_confidence" if guessed else "tag_kind", kind=kind, confidence=confidence)]
+    if card.language:  # an unknown language is left out, not shown as «?»
+        tags.append(t(lang, "tag_language", language=safe(card.language, 10)))
+    lines = [" · ".join(tags)]
     if card.signal and card.subject:
         lines.append(t(lang, "signal", signal=t(lang, f"signal_{card.signal}"), subject=safe(card.subject, 200)))
     if card.keywords:

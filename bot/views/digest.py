@@ -29,7 +29,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import ids
-from bot.i18n import MESSAGES, t
+from bot.i18n import MESSAGES, plural, t
 from bot.views.safe import safe, truncate
 from bot.views.slack_text import mrkdwn, quote
 from bot.views.themes import insight_theme_menu, theme_header
@@ -72,6 +72,23 @@ def _delta(lang: str, count: CountDelta) -> str:
     return sign + number(lang, abs(count.delta))
 
 
+def insights(lang: str, count: int) -> str:
+    """«1 pépite», «1 200 pépites»."""
+    return plural(lang, "count_insights", count, shown=number(lang, count))
+
+
+def people(lang: str, count: int) -> str:
+    """«1 personne», «3 personnes»."""
+    return plural(lang, "count_people", count, shown=number(lang, count))
+
+
+def age(lang: str, days: int) -> str:
+    """How long an escalation has been open: «ouverte aujourd'hui», «ouverte depuis 1 jour», «… 3 jours»."""
+    if days <= 0:
+        return t(lang, "digest_age_today")
+    return plural(lang, "digest_age", days, shown=number(lang, days))
+
+
 def _count(lang: str, count: CountDelta) -> str:
     return t(lang, "digest_count", count=number(lang, count.count), delta=_delta(lang, count))
 
@@ -86,9 +103,11 @@ def day(lang: str, moment: datetime) -> str:
 
 
 def _period(lang: str, digest: Digest) -> dict[str, str]:
-    # The period is half-open: a digest ending Monday 00:00 covers up to Sunday.
-    last = digest.period_end - timedelta(microseconds=1)
-    return {"start": day(lang, digest.period_start), "end": day(lang, max(last, digest.period_start))}
+    """The first and the last day of the period, as many days as it lasts: a week from Friday 27/11 09:00 to
+    Friday 04/12 09:00 is «du 27/11/2026 au 03/12/2026» (7 days), one ending Monday 00:00 ends on Sunday."""
+    days = max(1, round((digest.period_end - digest.period_start) / timedelta(days=1)))
+    last = digest.period_start + timedelta(days=days - 1)
+    return {"start": day(lang, digest.period_start), "end": day(lang, last)}
 
 
 def link(url: str | None, label: str) -> str:
@@ -200,7 +219,7 @@ def _signal_detail(lang: str, insight: DigestInsight) -> str:
 
 
 def _headline(digest: Digest, lang: str) -> Block:
-    total = t(lang, "digest_total", count=number(lang, digest.total.count), delta=_delta(lang, digest.total))
+    total = t(lang, "digest_total", insights=insights(lang, digest.total.count), delta=_delta(lang, digest.total))
     fields = [
         MarkdownTextObject(text=f"*{known(lang, 'kind', c.key)}*\n{_count(lang, c)}")
         for c in digest.by_kind[:10]
@@ -212,7 +231,8 @@ def _headline(digest: Digest, lang: str) -> Block:
 def _theme(lang: str, theme: ThemeDigest) -> list[Block]:
     """A theme's header with its menu (« autres » has none), then its quotes, each with the move menu."""
     trend = known(lang, "trend", theme.trend)
-    stats = t(lang, "digest_theme_stats", size=number(lang, theme.size), reporters=theme.reporters, trend=trend)
+    size, reporters = insights(lang, theme.size), people(lang, theme.reporters)
+    stats = t(lang, "digest_theme_stats", insights=size, people=reporters, trend=trend)
     lines = [f"*{safe(theme.label, 150)}* · {stats}"]
     if theme.quotes_withheld:
         lines.append(t(lang, "digest_quotes_withheld"))
@@ -328,7 +348,7 @@ def digest_blocks(digest: Digest, lang: str, *, more_url: str | None = None) -> 
         blocks += _text_list(lang, title, resolved.items)
     if digest.open_escalations:
         title = t(lang, "digest_open", count=number(lang, len(digest.open_escalations)))
-        ages = [(e.insight, t(lang, "digest_age", days=e.age_days)) for e in digest.open_escalations[:ITEMS_SHOWN]]
+        ages = [(e.insight, age(lang, e.age_days)) for e in digest.open_escalations[:ITEMS_SHOWN]]
         blocks += _items(lang, "open", title, ages, len(digest.open_escalations) - len(ages))
     if len(blocks) == 2 and digest.total.count == 0:
         blocks.append(_section(t(lang, "digest_quiet")))
@@ -337,7 +357,7 @@ def digest_blocks(digest: Digest, lang: str, *, more_url: str | None = None) -> 
 
 def digest_text(digest: Digest, lang: str) -> str:
     """The notification text that goes with the digest's blocks."""
-    return t(lang, "digest_text", count=number(lang, digest.total.count))
+    return t(lang, "digest_text", insights=insights(lang, digest.total.count))
 
 
 def signals_blocks(digest: Digest, lang: str, *, more_url: str | None = None) -> list[Block]:

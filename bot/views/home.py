@@ -27,7 +27,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.i18n import t
-from bot.views.digest import day, euros, excerpt, item_controls, known, link, number
+from bot.views.digest import age as open_for
+from bot.views.digest import day, euros, excerpt, insights, item_controls, known, link, number, people, ref
 from bot.views.safe import ELLIPSIS, from_slack, safe, truncate
 from bot.views.slack_text import quote
 from bot.views.themes import theme_header
@@ -136,7 +137,7 @@ def _card(lang: str, card: InsightCard, *details: str) -> list[str]:
     """The lines of an insight: number, kind, status and details, then the quoted text and its link."""
     kind = known(lang, "kind", card.kind, t(lang, "kind_pending"))
     status = f"_{known(lang, 'status', card.status)}_"
-    head = _head(f"*#{card.id}*", kind, status, *details)
+    head = _head(f"*{ref(lang, card.id)}*", kind, status, *details)
     return [head, quote(excerpt(card.text), QUOTE_LIMIT), link(card.permalink, t(lang, "digest_link"))]
 
 
@@ -164,8 +165,8 @@ def _escalations(lang: str, escalations: Sequence[HomeEscalation], escalations_t
         return [*blocks, _section(t(lang, "home_escalations_none"))]
     shown = sorted(unique.values(), key=lambda e: -e.age_days)[:ESCALATIONS_SHOWN]
     for escalation in shown:
-        votes = t(lang, "home_votes", votes=number(lang, escalation.votes))
-        age = t(lang, "digest_age", days=number(lang, escalation.age_days))
+        votes = t(lang, "home_votes", people=people(lang, escalation.votes))
+        age = open_for(lang, escalation.age_days)
         blocks += [
             _section(*_card(lang, escalation.card, votes, age)),
             item_controls(lang, CONTROLS_SECTION, escalation.card.id),
@@ -185,8 +186,8 @@ def _themes(lang: str, themes: Sequence[HomeTheme], themes_total: int) -> list[B
         stats = t(
             lang,
             "digest_theme_stats",
-            size=number(lang, theme.size),
-            reporters=number(lang, theme.reporters),
+            insights=insights(lang, theme.size),
+            people=people(lang, theme.reporters),
             trend=known(lang, "trend", theme.trend),
         )
         text = _fit([f"*{safe(_one_line(theme.label), LABEL_LIMIT)}*", stats])

@@ -37,7 +37,7 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.i18n import MESSAGES, t
-from bot.views.alert import escalation_alert_blocks, status_note_blocks, status_note_text
+from bot.views.alert import alert_title, escalation_alert_blocks, status_note_blocks, status_note_text
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
 from bot.views.confirmation import confirmation_blocks, confirmation_text
 from bot.views.digest import digest_blocks, digest_text, signals_blocks, signals_text
@@ -455,7 +455,7 @@ def test_alert_and_reporter_note(
         "escalation_alert",
         escalation_alert_blocks(card, lang, votes, acted_by=acted_by),
         allowed,
-        texts=[t(lang, "alert_title", id=card.id, votes=votes)],
+        texts=[alert_title(lang, card.id, votes)],
     )
     check_payload(
         "status_note",

@@ -164,8 +164,8 @@ def test_a_person_with_three_insights_sees_them_with_their_statuses(lang: str) -
     kinds = {"fr": ("problème", "succès", "en analyse"), "en": ("problem", "success", "being read")}
     for word in (*statuses[lang], *kinds[lang]):
         assert word in text
-    for number in ("*#1*", "*#2*", "*#3*"):
-        assert number in text
+    for number in (1, 2, 3):  # «n°1» in French, "#1" in English
+        assert (f"*n°{number}*" if lang == "fr" else f"*#{number}*") in text
     assert ("18/11/2026" if lang == "fr" else "2026-11-18") in text
     assert MESSAGES[lang]["home_anonymous"] in text
     # Stored as Slack sent it, shown readable: broadcasts and people as plain words, Slack's link as a link.
@@ -183,7 +183,8 @@ def test_a_person_with_three_insights_sees_them_with_their_statuses(lang: str) -
 def test_more_insights_than_shown_point_to_insight_mine(lang: str) -> None:
     mine = [card(i) for i in range(40, 10, -1)]
     text = rendered(home_view(lang, mine, 57, None))
-    assert "*#40*" in text and "*#31*" in text and "*#30*" not in text  # the 10 newest
+    n = "n°" if lang == "fr" else "#"
+    assert f"*{n}40*" in text and f"*{n}31*" in text and f"*{n}30*" not in text  # the 10 newest
     assert MESSAGES[lang]["home_mine_more"].format(count=47) in text
     assert "`/insight mine`" in text
 
@@ -195,14 +196,15 @@ def test_a_manager_sees_escalations_with_controls_themes_settings_and_the_total(
     text = "\n".join(texts(d))
     assert MESSAGES[lang]["home_manager_title"] in text
     # Oldest escalation first, each followed by its controls, whose block id names the insight.
-    assert text.index("*#20*") < text.index("*#21*")
+    n = "n°" if lang == "fr" else "#"
+    assert text.index(f"*{n}20*") < text.index(f"*{n}21*")
     assert controls_of(view) == {20: CONTROLS, 21: CONTROLS}
     types = [b["type"] for b in d["blocks"]]
-    first = next(i for i, b in enumerate(d["blocks"]) if "*#20*" in b.get("text", {}).get("text", ""))
+    first = next(i for i, b in enumerate(d["blocks"]) if f"*{n}20*" in b.get("text", {}).get("text", ""))
     assert types[first + 1] == "actions" and ids.insight_id_of_block(d["blocks"][first + 1]["block_id"]) == 20
     assert all(ids.BLOCK_DIGEST_ITEM in b["block_id"] for b in d["blocks"] if b["type"] == "actions")
-    votes = MESSAGES[lang]["home_votes"].format(votes=6)
-    assert votes in text and ("12 j" if lang == "fr" else "12 d") in text
+    votes = "remontée par 6 personnes" if lang == "fr" else "escalated by 6 people"
+    assert votes in text and ("depuis 12 jours" if lang == "fr" else "for 12 days") in text
     assert ("prise en compte" if lang == "fr" else "acknowledged") in text
     # This week's themes.
     assert "*VPN pannes*" in text and "14" in text and "9" in text

@@ -139,7 +139,7 @@ def test_me_too_from_three_people_escalates_once_and_one_person_counts_once(pepi
         click(pepites, "insight_me_too", str(insight_id), user, response_url=pepites.fake.response_url(user))
     pepites.fake.wait_for("response_url", count=5)
     alerts = [c for c in pepites.fake.calls("chat.postMessage") if c.params["channel"] == CHANNEL]
-    assert len(alerts) == 1 and "3 personne(s)" in alerts[0].params["text"]
+    assert len(alerts) == 1 and "3 personnes" in alerts[0].params["text"]
     with pepites.sessions.begin() as session:
         votes = sorted(v.voter_id for v in session.scalars(select(Vote)))
     assert votes == ["U2", "U3", "U4"]
@@ -249,7 +249,7 @@ def test_an_alert_slack_refused_is_posted_by_the_scheduler_once(
         app.server.stop()
         app.runtime.stop()
     posted = [c for c in fake_slack.calls("chat.postMessage") if c.status == 200 and c.params["channel"] == CHANNEL]
-    assert len(posted) == 1 and "3 personne(s)" in str(posted[0].params["text"])
+    assert len(posted) == 1 and "3 personnes" in str(posted[0].params["text"])
     with app.sessions.begin() as session:
         insight = session.get(Insight, insight_id)
         assert insight is not None and insight.alerted_at is not None

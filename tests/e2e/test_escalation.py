@@ -81,7 +81,7 @@ def test_escalation_three_people_alert_managers_once(pepites: Pepites) -> None:
     wait_votes(pepites, 4)
     [alert] = alerts(pepites)
     shown = json.dumps(alert.params["blocks"], ensure_ascii=False)
-    assert "remontée par 3 personne(s)" in shown and "VPN" in shown
+    assert "remontée par 3 personnes" in shown and "VPN" in shown
     [insight] = stored(pepites.sessions)
     # The message's author reports it, whoever voted first (issue 12): voters only vote.
     assert insight.escalated_at is not None and insight.reporter_id == "U2"
