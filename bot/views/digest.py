@@ -63,7 +63,14 @@ def number(lang: str, value: float) -> str:
 
 
 def euros(lang: str, value: float) -> str:
-    amount = number(lang, value if math.isfinite(value) else 0.0)
+    """«1 200 €», «1 200,50 €» (cents kept when there are some); "€1,200", "€1,200.50" in English."""
+    value = round(value, 2) if math.isfinite(value) else 0.0
+    if value == int(value):
+        amount = number(lang, value)
+    else:
+        amount = f"{value:,.2f}"
+        if lang == "fr":
+            amount = amount.replace(",", "\u202f").replace(".", ",")
     return f"{amount} €" if lang == "fr" else f"€{amount}"
 
 

@@ -29,7 +29,11 @@ from models.read import InsightCard
 INPUT: Final = "value"
 NOTE_LIMIT: Final = 2000
 MAX_EUROS: Final = 1_000_000_000.0
-_EUROS: Final = re.compile(r"^\s*(€\s*)?[\d\s\u202f\u00a0.,']+\s*(€|eur|euros?)?\s*$", re.IGNORECASE)
+_EUROS: Final = re.compile(
+    r"^\s*(€\s*)?[\d\s\u202f\u00a0.,']+\s*(?P<scale>[kKM])?\s*(€|eur|euros?)?\s*$", re.IGNORECASE
+)
+# «15 k€» is 15,000, «2 M€» 2,000,000 (a lower-case m would be ambiguous with metres or minutes: only k and M).
+_SCALES: Final = {"k": 1_000, "K": 1_000, "M": 1_000_000}
 
 
 @dataclass(frozen=True)
@@ -148,13 +152,19 @@ def submitted_user(view: dict[str, Any], block: str) -> str:
 
 
 def parse_euros(raw: str) -> float | None:
-    """« 1 200,50 € », "€1,200.50", "1200" → a number; "" → None; raises ValueError on anything else."""
+    """« 1 200,50 € », "€1,200.50", "1200", «15 k€», «1,5 k€» → a number; "" → None; raises ValueError on
+    anything else."""
     text = raw.strip().replace("€", "").strip()
     if not text:
         return None
-    if not _EUROS.match(raw):
+    match = _EUROS.match(raw)
+    if not match:
         raise ValueError(raw)
     text = re.sub(r"(?i)eur(os?)?", "", text)
+    scale = 1
+    if match["scale"]:
+        scale = _SCALES.get(match["scale"], _SCALES.get(match["scale"].lower(), 1))
+        text = text.replace(match["scale"], "")
     digits = re.sub(r"[\s\u202f\u00a0']", "", text)
     if "," in digits and "." in digits:  # the last one is the decimal mark
         decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
@@ -164,7 +174,7 @@ def parse_euros(raw: str) -> float | None:
         digits = f"{head.replace(',', '')}.{tail}" if len(tail) != 3 else digits.replace(",", "")
     elif digits.count(".") > 1 or (digits.count(".") == 1 and len(digits.rpartition(".")[2]) == 3):
         digits = digits.replace(".", "")  # 1.200 or 1.200.000: thousands
-    value = float(digits)
+    value = float(digits) * scale
     if not 0 <= value <= MAX_EUROS:
         raise ValueError(raw)
     return round(value, 2)

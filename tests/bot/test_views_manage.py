@@ -30,13 +30,18 @@ CARD = InsightCard(id=42, text="Le VPN <!channel> coupe encore.", status="open",
         ("1.200.000", 1_200_000.0),
         ("350,5", 350.5),
         ("2,5 euros", 2.5),
+        ("15 k€", 15_000.0),
+        ("15k", 15_000.0),
+        ("1,5 k€", 1_500.0),
+        ("€2.5K", 2_500.0),
+        ("2 M€", 2_000_000.0),
     ],
 )
 def test_amounts_as_people_type_them(typed: str, value: float | None) -> None:
     assert parse_euros(typed) == value
 
 
-@pytest.mark.parametrize("typed", ["beaucoup", "12 k€", "-50", "1e9", "99999999999", "<!channel>"])
+@pytest.mark.parametrize("typed", ["beaucoup", "12 kg", "k€", "-50", "1e9", "99999999999", "2000 M€", "<!channel>"])
 def test_anything_else_is_refused(typed: str) -> None:
     with pytest.raises(ValueError):
         parse_euros(typed)
@@ -57,3 +62,19 @@ def test_forms_and_relays_escape_and_validate(lang: str) -> None:
     manager = json.dumps([b.to_dict() for b in relay_to_manager_blocks(lang, CARD, "<!here> réponse")])
     assert "<@U1>" not in reporter and '"value": "7"' in reporter
     assert "<!here>" not in manager and '"value": "42"' in manager
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "shown"),
+    [
+        ("fr", 1200.5, "1\u202f200,50 €"),
+        ("fr", 15_000.0, "15\u202f000 €"),
+        ("fr", 0.5, "0,50 €"),
+        ("en", 1200.5, "€1,200.50"),
+        ("en", 15_000.0, "€15,000"),
+    ],
+)
+def test_amounts_keep_their_cents_when_they_have_some(lang: str, value: float, shown: str) -> None:
+    from bot.views.digest import euros
+
+    assert euros(lang, value) == shown
