@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any, TextIO
 
 from bot.flows.capture import reporter_fields
+from bot.i18n import plural, t
 from bot.views.confirmation import tag_lines
 from insights.pipeline import load_pipelines
 from insights.types import KnownOrgs
@@ -41,10 +42,10 @@ def run_demo(database_url: str, out: TextIO, lang: str = "fr") -> int:
     sessions = make_sessions(engine)
     vault = ReporterVault(secrets.token_urlsafe(32))  # a throwaway key: the demo's anonymous stay anonymous
     rows = sample_insights()
-    out.write(f"Pépites demo — {len(rows)} insights from a sample workspace, database {engine.url!r}\n")
+    out.write(demo_title(lang, len(rows), repr(engine.url)) + "\n")
     started = time.perf_counter()
     loaded = load_pipelines(sentence_vector=True)
-    out.write(f"spaCy pipelines loaded in {time.perf_counter() - started:.1f} s (English: {loaded.english_source})\n\n")
+    out.write(pipelines_line(lang, time.perf_counter() - started, loaded.english_source) + "\n\n")
     from insights.embedding import embed_sentences
     from insights.tagging.tagger import Tagger
 
@@ -69,8 +70,8 @@ def run_demo(database_url: str, out: TextIO, lang: str = "fr") -> int:
         found = cards_with_reporters(session, ids)
     cards = [card for card, _ in found]
     for card in cards:
-        who = "anonymous" if card.anonymous else "reported"
-        out.write(f"#{card.id} ({who})\n")
+        who = t(lang, "demo_anonymous" if card.anonymous else "demo_named")
+        out.write(f"{t(lang, 'insight_ref', id=card.id)} ({who})\n")
         out.write(textwrap.indent(textwrap.fill(card.text, 96), "  > ") + "\n")
         for line in tag_lines(card, lang):
             out.write("    " + line.replace("*", "") + "\n")
@@ -98,13 +99,30 @@ def _print_digest(sessions: Any, out: TextIO, lang: str) -> None:
         period = last_days(utcnow() + timedelta(minutes=1), config)
         weekly = build_weekly(session, workspace.id, config, period, persist=False)
     themes = [th for th in weekly.digest.themes]
-    title = "This week's themes" if lang == "en" else "Thèmes de la semaine"
-    out.write(f"{title} ({len(themes)}):\n")
+    out.write(t(lang, "demo_themes", count=len(themes)) + "\n")
     for theme in themes:
-        out.write(f"  • {theme.label} — {theme.size} insight(s), {theme.reporters} reporter(s), {theme.trend}\n")
-    out.write("\n" + ("The digest a manager gets" if lang == "en" else "Le digest que reçoit un manager") + ":\n\n")
+        out.write(theme_line(lang, theme.label, theme.size, theme.reporters, theme.trend) + "\n")
+    out.write("\n" + t(lang, "demo_digest") + "\n\n")
     for line in blocks_text(weekly.blocks):
         out.write(textwrap.indent(line, "  ") + "\n")
+
+
+def demo_title(lang: str, count: int, database: str) -> str:
+    """The first line: how many insights, and where they are stored."""
+    return t(lang, "demo_title", insights=plural(lang, "count_insights", count), database=database)
+
+
+def pipelines_line(lang: str, seconds: float, english_source: str) -> str:
+    """How long spaCy took, and what reads English: a named model, or a blank pipeline (said what that means)."""
+    english = t(lang, "demo_english_blank") if english_source == "blank" else english_source
+    shown = f"{seconds:.1f}".replace(".", "," if lang == "fr" else ".")
+    return t(lang, "demo_pipelines", seconds=shown, english=english)
+
+
+def theme_line(lang: str, label: str, size: int, reporters: int, trend: str) -> str:
+    """One theme of the week: its name, size, people and trend, in the demo's language."""
+    words = [plural(lang, "count_insights", size), plural(lang, "count_people", reporters), t(lang, f"trend_{trend}")]
+    return f"  • {label} — {', '.join(words)}"
 
 
 def blocks_text(blocks: list[dict[str, Any]]) -> list[str]:
