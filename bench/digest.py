@@ -1,14 +1,17 @@
 """Digest scaling: building one workspace's weekly digest (read, themes, trends, chart, blocks) for 1k, 10k
-and 100k insights in the week, over 100k insights of history (8 earlier weeks with their stored themes).
+and 100k insights in the week, over 100k insights of history (8 earlier weeks, each fed to the workspace's
+theme catalogue as its digest would).
 
 Run from the repository root: ``python -m bench.digest`` (SQLite in a temporary file) or
 ``python -m bench.digest --database postgresql://postgres@127.0.0.1:5432/test`` (a throwaway database is
 created there and dropped). Goal: 10k insights in ≤ 5 s on the 2-core machine.
 
-The insights recombine the dev set's sentences (see :mod:`bench.themes`): realistic texts with the lemmas
-the tagger stores. Baseline in the same run: reading the week's rows alone (``week_rows``), the part no
-digest can skip; ``build`` is the whole :func:`bot.flows.digest.build_weekly`, ``peak_MB`` the memory it
-allocated at its peak (tracemalloc, in a second, untimed run).
+The insights recombine the dev set's sentences (see :mod:`bench.themes`): a pool of synthetic insights is
+read once by the project's pipelines with USE, and every row stores what the tagging process stores (words,
+float16 vector; copies get jittered vectors). Baseline in the same run: reading the week's rows alone
+(``week_rows``), the part no digest can skip; ``build`` is the whole :func:`bot.flows.digest.build_weekly`
+(the week's insights no theme holds are joined or grouped into new catalogue themes first), ``peak_MB`` the
+memory it allocated at its peak (tracemalloc, in a second, untimed run).
 """
 
 from __future__ import annotations
@@ -26,19 +29,21 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.themes import dev_sentences, synthetic_week
+from bench.themes import synthetic_readings, tiled
 from bot.flows.digest import DigestPeriod, build_weekly, due_period
+from bot.flows.themes import catch_up
 from bot.workspace_config import WorkspaceConfig
-from insights.pipeline import load_pipelines
-from insights.themes.weekly import cluster_lemmas
+from insights.themes.stored import pack_vector, pack_words
+from insights.themes.types import Reading
 from models.db import make_engine, make_sessions, normalise_url
 from models.migrate import upgrade
 from models.schema import Insight, Workspace
 from models.search import fold
-from models.weeks import store_themes, week_rows
+from models.weeks import week_rows
 from models.workspaces import ensure_workspace
 
 SIZES = (1_000, 10_000, 100_000)
+POOL = 5_000  # synthetic insights read by spaCy + USE once; every week reuses them with jittered vectors
 HISTORY = 100_000
 HISTORY_WEEKS = 8
 KINDS = ("problem", "dysfunction", "success", "idea", "other")
@@ -46,31 +51,34 @@ NOW = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)
 CONFIG = WorkspaceConfig(digest_channel="C0BENCH")
 
 
-def _rows(workspace_id: int, texts: list[str], lemmas: list[tuple[str, ...]], start: datetime, tag: str) -> list[Any]:
+def _rows(workspace_id: int, week: list[tuple[str, Reading]], start: datetime, tag: str) -> list[Any]:
     rng = random.Random(tag)
-    step = timedelta(days=7) / max(len(texts), 1)
+    step = timedelta(days=7) / max(len(week), 1)
     rows = []
-    for n, (text, lem) in enumerate(zip(texts, lemmas, strict=True)):
+    for n, (text, reading) in enumerate(week):
         kind = KINDS[rng.randrange(5)]
         signal = rng.choice(("lead", "at_risk", "reference", "competitor")) if rng.random() < 0.05 else None
+        lemmas = [w.lemma for w in reading.words if not w.is_stop and w.pos in ("NOUN", "PROPN", "ADJ", "VERB")]
         rows.append(
             {
                 "workspace_id": workspace_id,
                 "idempotency_key": f"bench:{tag}:{n}",
                 "text": text,
                 "source": "import",
-                "reporter_hash": f"h{rng.randrange(max(len(texts) // 5, 1))}",
+                "reporter_hash": f"h{rng.randrange(max(len(week) // 5, 1))}",
                 "anonymous": rng.random() < 0.2,
                 "permalink": f"https://acme.slack.com/archives/C1/p{1_700_000_000 + n}",
-                "language": "fr",
+                "language": reading.lang,
                 "kind": kind,
                 "kind_confidence": 0.9,
                 "kind_set_by": "model",
                 "signal": signal,
                 "subject": "Biocoop" if signal else None,
                 "entities": [],
-                "keywords": list(lem[:8]),
-                "lemmas": list(lem),
+                "keywords": lemmas[:8],
+                "lemmas": lemmas,
+                "words": pack_words(reading.words),
+                "vector": pack_vector(reading.vector),
                 "search_text": fold(text),
                 "tagged_at": start,
                 "status": "open",
@@ -90,22 +98,26 @@ def _insert(sessions: sessionmaker[Session], rows: list[Any]) -> list[int]:
     return ids
 
 
-def _week(sentences: list[Any], n: int, seed: int) -> tuple[list[str], list[tuple[str, ...]]]:
-    _, items, lemmas = synthetic_week(sentences, n, seed)
-    return [item.text for item in items], lemmas
+Pool = tuple[list[Reading], list[str]]
 
 
-def _history(sessions: sessionmaker[Session], workspace_id: int, sentences: list[Any], period: DigestPeriod) -> None:
-    """Eight earlier weeks of insights, each with the themes its digest stored, oldest first."""
+def _week(pool: Pool, n: int, seed: int) -> list[tuple[str, Reading]]:
+    """n insights of one week: the pool's texts with their readings, jittered past the pool's size."""
+    readings, texts = pool
+    order = random.Random(seed).sample(range(len(readings)), len(readings))
+    shuffled = [readings[k] for k in order]
+    week, _ = tiled(shuffled, [texts[k] for k in order], n)
+    return [(texts[order[k % len(order)]], reading) for k, reading in enumerate(week[:n])]
+
+
+def _history(sessions: sessionmaker[Session], workspace_id: int, pool: Pool, period: DigestPeriod) -> None:
+    """Eight earlier weeks of insights, each fed to the catalogue as its digest would, oldest first."""
     per_week = HISTORY // HISTORY_WEEKS
     for back in range(HISTORY_WEEKS, 0, -1):
         start = period.start - timedelta(weeks=back)
-        texts, lemmas = _week(sentences, per_week, seed=1000 + back)
-        ids = _insert(sessions, _rows(workspace_id, texts, lemmas, start, f"h{back}"))
-        week = period.week - timedelta(weeks=back)
-        themes = cluster_lemmas([str(i) for i in ids], lemmas)
+        _insert(sessions, _rows(workspace_id, _week(pool, per_week, seed=1000 + back), start, f"h{back}"))
         with sessions.begin() as session:
-            store_themes(session, workspace_id, week, themes, {})
+            catch_up(session, workspace_id, start + timedelta(weeks=1), found_new=True)
 
 
 def _measure(sessions: sessionmaker[Session], workspace: int, period: DigestPeriod) -> dict[str, float]:
@@ -113,15 +125,19 @@ def _measure(sessions: sessionmaker[Session], workspace: int, period: DigestPeri
         started = time.perf_counter()
         rows = week_rows(session, workspace, period.start, period.end)
         read = time.perf_counter() - started
-    with sessions.begin() as session:
+    # Both runs are rolled back: each does the same work (catching the week up included) and the next size starts
+    # from the same history.
+    tracemalloc.start()
+    with sessions() as session:
+        build_weekly(session, workspace, CONFIG, period, persist=True)
+        session.rollback()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    with sessions() as session:
         started = time.perf_counter()
         weekly = build_weekly(session, workspace, CONFIG, period, persist=True)
         build = time.perf_counter() - started
-    tracemalloc.start()
-    with sessions.begin() as session:
-        build_weekly(session, workspace, CONFIG, period, persist=True)
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
+        session.rollback()
     return {
         "insights": len(rows.insights),
         "read_s": read,
@@ -163,15 +179,16 @@ def main() -> None:
         upgrade(url)
         engine = make_engine(url)
         sessions = make_sessions(engine)
-        print(f"database: {make_url(url).get_backend_name()}; loading spaCy to lemmatize the dev sentences…")
-        sentences = dev_sentences(load_pipelines())
+        print(f"database: {make_url(url).get_backend_name()}; reading {POOL:,} synthetic insights (spaCy + USE)…")
+        readings, _true, texts, _read_s = synthetic_readings(POOL, seed=0)
+        pool: Pool = (readings, texts)
         period = due_period(NOW, CONFIG)
         with sessions.begin() as session:
             workspace = ensure_workspace(session, "T0BENCH").id
         started = time.perf_counter()
-        _history(sessions, workspace, sentences, period)
+        _history(sessions, workspace, pool, period)
         took = time.perf_counter() - started
-        print(f"history: {HISTORY:,} insights over {HISTORY_WEEKS} weeks, themes stored, in {took:.1f} s")
+        print(f"history: {HISTORY:,} insights over {HISTORY_WEEKS} weeks fed to the catalogue in {took:.1f} s")
         header = ("week", "read_s (baseline)", "build_s", "×read", "peak_MB", "themes", "blocks")
         print(
             f"{header[0]:>8} {header[1]:>18} {header[2]:>8} {header[3]:>6} {header[4]:>8} {header[5]:>7} {header[6]:>7}"
@@ -185,8 +202,7 @@ def main() -> None:
                         Insight.created_at < period.end,
                     )
                 )
-            texts, lemmas = _week(sentences, size, seed=size)
-            _insert(sessions, _rows(workspace, texts, lemmas, period.start, f"w{size}"))
+            _insert(sessions, _rows(workspace, _week(pool, size, seed=size), period.start, f"w{size}"))
             result = _measure(sessions, workspace, period)
             ratio = result["build_s"] / max(result["read_s"], 1e-9)
             print(

@@ -1,20 +1,22 @@
-"""Theme scaling: clustering + labels + trends for 1k, 10k and 100k insights in one week.
+"""Theme scaling, embedding included: 1k, 10k and 100k insights in one week; and the tagging process's
+throughput and memory against raw ``nlp.pipe`` with the same components.
 
-Run from the repository root: ``python -m bench.themes``. Add ``--spacy`` to also time the full path
-from raw text (language detection, spaCy lemmas) for 1k and 10k insights, and ``--spacy-100k`` for
-100k too (spaCy alone reads ~300 of these 1–3-sentence insights a second on 2 cores: ~5 minutes).
-Each measurement runs in a fresh subprocess, so its peak RSS is its own; ``+RSS_MB`` is how much the
-peak grew while clustering (the process already holds the spaCy model and the synthetic data, so small
-runs show 0), and ``traced_MB`` the peak of memory allocated by the clustering itself (tracemalloc, in
-a second, untimed run).
+Run from the repository root::
 
-The synthetic weeks recombine the dev set (``insights_dev.jsonl``): its 260 insights are cut into
-sentences, each sentence keeps its insight's gold theme, language and spaCy lemmas (computed once);
-a synthetic insight picks a theme (Zipf-like: the biggest theme ~8× the smallest), then 1–3 random
-sentences of that theme, so texts are realistic, new combinations, and keep a gold theme (NMI is printed
-too, for scale, not as a quality figure). Reporters are drawn from a pool of n/5 people.
+    .venv/bin/python -m bench.themes [--sizes 1000,10000,100000]
+    .venv/bin/python -m bench.themes --tagging [N]
 
-Baseline in the same run: TF-IDF over the same terms + MiniBatchKMeans with a fixed k = 20.
+Each measurement runs in its own process, so its peak RSS is its own. Synthetic weeks recombine the dev
+set (``insights_dev.jsonl``): its insights are cut into sentences, a synthetic insight is 1–3 sentences of
+one dev theme (Zipf-like theme sizes; a word dropped now and then so texts vary) and keeps that theme as
+its true theme. ``read_s`` is what the tagging process pays once per insight (spaCy + the USE component in
+one ``nlp.pipe``, :func:`insights.themes.reading.read_texts`); above 10,000 the 10,000 readings are reused
+with jittered vectors and ``read_s`` is extrapolated. ``group_s`` is :func:`group_readings`, ``label_s`` the
+labels of the groups of 2+. AMI against the synthetic truth is printed for scale.
+
+``--tagging``: ``Tagger.tag_many`` on pipelines that carry the USE component (as ``bot.jobs.tagger_process``
+loads them) against raw ``nlp.pipe`` over the same texts and components, alternated, best of 3; the
+process's resident memory once loaded.
 """
 
 from __future__ import annotations
@@ -26,167 +28,204 @@ import resource
 import subprocess
 import sys
 import time
-import tracemalloc
-from dataclasses import dataclass
+from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.metrics import normalized_mutual_info_score
+import numpy as np
 
 from bench.quality_themes import data_dir
-from insights.pipeline import LoadedPipelines, load_pipelines
-from insights.tagging.lemmas import content_lemmas
-from insights.text import clean_slack_text
-from insights.themes.trends import PastTheme, as_past, theme_trends
-from insights.themes.vectors import term_tfidf, terms_of
-from insights.themes.weekly import ThemeCluster, ThemeItem, cluster_lemmas, cluster_week
+from insights.themes.types import Reading
 
 SIZES = (1_000, 10_000, 100_000)
-BASELINE_K = 20
+READ_LIMIT = 10_000
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 
 
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of a dev insight, with what it is about."""
-
-    theme: str
-    lang: str
-    text: str
-    lemmas: tuple[str, ...]
+def rss_mb() -> float:
+    """Resident memory of this process now, MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
-def dev_sentences(pipelines: LoadedPipelines) -> list[Sentence]:
-    """Sentences of the dev insights with their gold theme and lemmas (spaCy runs once, on 260 texts)."""
+def peak_mb() -> float:
+    """Peak resident memory of this process, MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def dev_rows() -> list[dict[str, Any]]:
     with (data_dir() / "insights_dev.jsonl").open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    parts = [(r["theme"], r["lang"], s) for r in rows for s in _SENTENCE.split(r["text"]) if len(s.split()) >= 3]
-    lemmas = content_lemmas([clean_slack_text(p[2]) for p in parts], [p[1] for p in parts], pipelines)
-    return [Sentence(theme, lang, text, lem) for (theme, lang, text), lem in zip(parts, lemmas, strict=True)]
+        return [json.loads(line) for line in handle if line.strip()]
 
 
-Week = tuple[list[str], list[ThemeItem], list[tuple[str, ...]]]
-
-
-def synthetic_week(sentences: list[Sentence], n: int, seed: int) -> Week:
-    """n synthetic insights: gold themes, items (text, reporter, lang) and their lemmas."""
+def synthetic(n: int, seed: int) -> list[tuple[str, str, str]]:
+    """(lang, text, true theme) for n synthetic insights."""
     rng = random.Random(seed)
-    by_theme: dict[str, list[Sentence]] = {}
-    for sentence in sentences:
-        by_theme.setdefault(sentence.theme, []).append(sentence)
+    by_theme: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in dev_rows():
+        for sentence in _SENTENCE.split(str(row["text"])):
+            if len(sentence.split()) >= 3:
+                by_theme[str(row["theme"])].append((str(row["lang"]), sentence))
     themes = sorted(by_theme)
     rng.shuffle(themes)
     weights = [1 / (rank + 1) ** 0.75 for rank in range(len(themes))]
-    gold, items, lemmas = [], [], []
-    for i in range(n):
+    out = []
+    for _ in range(n):
         theme = rng.choices(themes, weights)[0]
-        picked = rng.sample(by_theme[theme], min(len(by_theme[theme]), rng.randint(1, 3)))
-        gold.append(theme)
-        reporter = f"U{rng.randrange(n // 5 + 1)}"
-        items.append(ThemeItem(id=str(i), text=" ".join(s.text for s in picked), reporter=reporter))
-        lemmas.append(tuple(lemma for s in picked for lemma in s.lemmas))
-    return gold, items, lemmas
+        lang = rng.choice(by_theme[theme])[0]
+        pool = [s for s in by_theme[theme] if s[0] == lang]
+        words = " ".join(s for _, s in rng.sample(pool, min(len(pool), rng.randint(1, 3)))).split()
+        if len(words) > 4 and rng.random() < 0.5:
+            words.pop(rng.randrange(len(words)))
+        out.append((lang, " ".join(words), theme))
+    return out
 
 
-def _assignment(themes: list[ThemeCluster], n: int) -> list[str]:
-    owner = [""] * n
-    for theme in themes:
-        for member in theme.member_ids:
-            owner[int(member)] = theme.key
-    return owner
+def tiled(readings: list[Reading], true: list[str], n: int) -> tuple[list[Reading], list[str]]:
+    """n readings: the given ones, then copies with fresh ids and jittered unit vectors."""
+    rng = np.random.default_rng(n)
+    out, labels = list(readings), list(true)
+    while len(out) < n:
+        k = len(out) % len(readings)
+        r = readings[k]
+        vector = r.vector + rng.normal(0, 0.02, r.vector.shape).astype(np.float32)
+        out.append(
+            Reading(id=str(len(out)), lang=r.lang, words=r.words, vector=vector / np.linalg.norm(vector), reporter=None)
+        )
+        labels.append(true[k])
+    return out, labels
 
 
-def _history(sentences: list[Sentence]) -> list[PastTheme]:
-    """Eight earlier weeks of 1,000 insights each, to match this week's themes against."""
-    past: list[PastTheme] = []
-    for week in range(1, 9):
-        _, items, lemmas = synthetic_week(sentences, 1_000, seed=100 + week)
-        past.extend(as_past(cluster_lemmas([i.id for i in items], lemmas), week))
-    return past
+def synthetic_readings(n: int, seed: int) -> tuple[list[Reading], list[str], list[str], float]:
+    """Readings of n synthetic insights (read by the project's pipelines with USE), their true themes, texts,
+    and the seconds reading all n would take (extrapolated above :data:`READ_LIMIT`)."""
+    from insights.pipeline import load_pipelines
+    from insights.themes.reading import read_texts
 
-
-def measure(mode: str, n: int) -> dict[str, Any]:
-    """One measurement, meant to run alone in its process: time, peak RSS, themes, NMI."""
-    loaded = load_pipelines()
-    sentences = dev_sentences(loaded)
-    gold, items, lemmas = synthetic_week(sentences, n, seed=n)
-    history = _history(sentences) if mode != "baseline" else []
-    pipelines = loaded if mode == "spacy" else None
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    data = synthetic(min(n, READ_LIMIT), seed)
+    pipelines = load_pipelines(sentence_vector=True)
     started = time.perf_counter()
-    predicted, k, trend_seconds = _cluster(mode, items, lemmas, history, pipelines)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    traced = float("nan")
-    if mode != "spacy":  # a second, traced run: tracemalloc slows Python code down, so not timed
-        tracemalloc.start()
-        _cluster(mode, items, lemmas, history, pipelines)
-        traced = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
+    readings = read_texts([d[1] for d in data], [str(i) for i in range(len(data))], [d[0] for d in data], pipelines)
+    read_s = (time.perf_counter() - started) * n / len(data)
+    by_id = {r.id: r for r in readings}
+    ordered, true = tiled([by_id[str(i)] for i in range(len(data))], [d[2] for d in data], n)
+    return ordered, true, [d[1] for d in data], read_s
+
+
+def measure(n: int) -> dict[str, float]:
+    """One week of n insights, in its own process: read, group, label; peak memory."""
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    from insights.themes.grouping import group_readings
+    from insights.themes.labels import group_labels
+
+    readings, true, _texts, read_s = synthetic_readings(n, seed=n)
+    loaded = rss_mb()
+    before = peak_mb()
+    started = time.perf_counter()
+    assignment = group_readings(readings)
+    group_s = time.perf_counter() - started
+    started = time.perf_counter()
+    groups: dict[int, list[Reading]] = defaultdict(list)
+    for reading, group in zip(readings, assignment.tolist(), strict=True):
+        groups[group].append(reading)
+    group_labels([g for g in groups.values() if len(g) >= 2])
+    label_s = time.perf_counter() - started
     return {
-        "mode": mode,
         "n": n,
-        "seconds": seconds,
-        "trend_seconds": trend_seconds,
-        "k": k,
-        "peak_mb": peak / 1024,
-        "growth_mb": (peak - before) / 1024,
-        "traced_mb": traced,
-        "nmi": normalized_mutual_info_score(gold, predicted),
+        "read_s": read_s,
+        "group_s": group_s,
+        "label_s": label_s,
+        "themes": len(groups),
+        "rss_mb": loaded,
+        "peak_before_mb": before,
+        "peak_mb": peak_mb(),
+        "ami": adjusted_mutual_info_score(true, assignment),
     }
 
 
-def _cluster(
-    mode: str,
-    items: list[ThemeItem],
-    lemmas: list[tuple[str, ...]],
-    history: list[PastTheme],
-    pipelines: LoadedPipelines | None,
-) -> tuple[list[str], int, float]:
-    """Theme of each insight, number of themes, seconds spent on trends."""
-    if mode == "baseline":
-        matrix, _ = term_tfidf(terms_of(lemmas))
-        predicted = [str(x) for x in MiniBatchKMeans(BASELINE_K, random_state=0, n_init=3).fit_predict(matrix)]
-        return predicted, BASELINE_K, 0.0
-    if pipelines is not None:
-        themes = cluster_week(items, pipelines)
-    else:
-        themes = cluster_lemmas([i.id for i in items], lemmas, [i.reporter for i in items])
-    trend_started = time.perf_counter()
-    trends = theme_trends(themes, history, 9)
-    trend_seconds = time.perf_counter() - trend_started
-    assert len(trends) == len(themes)
-    return _assignment(themes, len(items)), len(themes), trend_seconds
+def tagging(n: int) -> dict[str, float]:
+    """The tagging process's work (Tagger.tag_many with USE) against raw nlp.pipe with the same components."""
+    from insights.pipeline import load_pipelines
+    from insights.tagging.tagger import Tagger
+    from insights.tagging.training import default_model
+    from insights.text import clean_slack_text
+    from insights.types import LANGS
+
+    rows = dev_rows()
+    rng = random.Random(0)
+    texts = [str(rows[i % len(rows)]["text"]) for i in range(n)]
+    rng.shuffle(texts)
+    started = time.perf_counter()
+    pipelines = load_pipelines(sentence_vector=True)
+    tagger = Tagger(pipelines, model=default_model())
+    tagger.tag_many(texts[:200])  # warm-up: the encoder, lingua, first batches
+    load_s = time.perf_counter() - started
+    loaded = rss_mb()
+    tags = tagger.tag_many(texts)
+    groups = {
+        lang: [clean_slack_text(t) for t, tg in zip(texts, tags, strict=True) if tg.lang == lang] for lang in LANGS
+    }
+    raw, tagged = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        for lang in LANGS:
+            for _doc in pipelines.for_lang(lang).pipe(groups[lang], batch_size=64):
+                pass
+        raw.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        tagger.tag_many(texts)
+        tagged.append(time.perf_counter() - started)
+    return {
+        "n": n,
+        "raw_texts_s": n / min(raw),
+        "tag_texts_s": n / min(tagged),
+        "load_s": load_s,
+        "rss_loaded_mb": loaded,
+        "rss_after_mb": rss_mb(),
+        "peak_mb": peak_mb(),
+    }
 
 
-def _run_child(mode: str, n: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.themes", "--one", mode, str(n)], capture_output=True, text=True, check=True
-    )
+def child(args: list[str]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench.themes", *args], capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
 def main() -> None:
-    """Print time, peak memory and growth per size for the system and the baseline."""
-    if len(sys.argv) == 4 and sys.argv[1] == "--one":
-        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]))))
+    """Print the scaling table, or with ``--tagging`` the tagging process's figures."""
+    if sys.argv[1:2] == ["--one"]:
+        print(json.dumps(measure(int(sys.argv[2]))))
         return
-    runs: list[tuple[str, tuple[int, ...]]] = [("lemmas", SIZES), ("baseline", SIZES)]
-    if "--spacy" in sys.argv:
-        runs.append(("spacy", SIZES if "--spacy-100k" in sys.argv else SIZES[:2]))
-    print("mode      n        seconds  ×prev   trends_s  themes  peak_RSS_MB  +RSS_MB  traced_MB  NMI(synthetic gold)")
-    for mode, sizes in runs:
-        previous = None
-        for n in sizes:
-            r = _run_child(mode, n)
-            ratio = f"{r['seconds'] / previous:5.1f}" if previous else "    -"
-            previous = r["seconds"]
-            print(
-                f"{mode:9s} {n:<8d} {r['seconds']:7.2f}  {ratio}  {r['trend_seconds']:8.3f}  {r['k']:6d}  "
-                f"{r['peak_mb']:11.0f}  {r['growth_mb']:7.0f}  {r['traced_mb']:9.0f}  {r['nmi']:.3f}",
-                flush=True,
-            )
+    if sys.argv[1:2] == ["--one-tagging"]:
+        print(json.dumps(tagging(int(sys.argv[2]))))
+        return
+    if "--tagging" in sys.argv:
+        rest = sys.argv[sys.argv.index("--tagging") + 1 :]
+        r = child(["--one-tagging", rest[0] if rest else "2000"])
+        print(f"{int(r['n'])} dev insights (repeated, shuffled), pipelines with the USE component, batch 64")
+        print(f"raw nlp.pipe        {r['raw_texts_s']:7.0f} texts/s (best of 3, alternated)")
+        print(f"Tagger.tag_many     {r['tag_texts_s']:7.0f} texts/s  = {r['tag_texts_s'] / r['raw_texts_s']:.2f}x raw")
+        print(f"load + warm-up      {r['load_s']:7.1f} s")
+        print(
+            f"resident memory     {r['rss_loaded_mb']:7.0f} MB loaded, {r['rss_after_mb']:.0f} MB after,"
+            f" peak {r['peak_mb']:.0f}"
+        )
+        return
+    sizes = list(SIZES)
+    if "--sizes" in sys.argv:
+        sizes = [int(x) for x in sys.argv[sys.argv.index("--sizes") + 1].split(",")]
+    print("n        read_s(spaCy+USE)  group_s  label_s  themes  RSS_MB  peak_before_MB  peak_MB  AMI(synthetic)")
+    for n in sizes:
+        r = child(["--one", str(n)])
+        print(
+            f"{int(r['n']):<8d} {r['read_s']:17.1f}  {r['group_s']:7.2f}  {r['label_s']:7.2f}  {int(r['themes']):6d}  "
+            f"{r['rss_mb']:6.0f}  {r['peak_before_mb']:14.0f}  {r['peak_mb']:7.0f}  {r['ami']:.3f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
