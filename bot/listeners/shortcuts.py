@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -31,6 +32,8 @@ from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
 from bot.views.slack_text import plain
 from insights.slack_markup import encode
 
+METADATA_LIMIT: Final = 3000  # Slack's limit for a view's private_metadata
+
 log = logging.getLogger(__name__)
 
 
@@ -43,7 +46,8 @@ def save_shortcut_callback(workspaces: Workspaces, ack: Ack, shortcut: dict[str,
         return
     message = shortcut.get("message") or {}
     # The form shows what a person reads (@name, «Logistar (https://…)», @here that pings nobody), never raw tokens.
-    text = plain(with_names(client, str(message.get("text") or "")), urls=True).strip()
+    named = with_names(client, str(message.get("text") or ""))
+    text = plain(named, urls=True).strip()
     if not text:
         client.views_open(trigger_id=shortcut["trigger_id"], view=notice_modal(lang, t(lang, "no_text")))
         return
@@ -54,6 +58,8 @@ def save_shortcut_callback(workspaces: Workspaces, ack: Ack, shortcut: dict[str,
         author_id=message.get("user"),
         channel_name=(shortcut.get("channel") or {}).get("name"),
     )
+    if len(replace(origin, original=named).dumps()) <= METADATA_LIMIT:
+        origin = replace(origin, original=named)
     client.views_open(trigger_id=shortcut["trigger_id"], view=capture_modal(lang, origin, prefill=text))
 
 
@@ -67,7 +73,10 @@ def capture_submission_callback(
     """Validate and store the modal's insight; errors keep the modal open with the text in it."""
     lang = workspaces.lang_of(team_of(body))
     # Typed characters, encoded as Slack would send them: every stored text has one form.
-    text = encode((_state(view, ids.BLOCK_TEXT, ids.INPUT_TEXT).get("value") or "").strip())
+    typed = (_state(view, ids.BLOCK_TEXT, ids.INPUT_TEXT).get("value") or "").strip()
+    origin = CaptureOrigin.loads(view.get("private_metadata") or "")
+    unchanged = origin.original is not None and plain(origin.original, urls=True).strip() == typed
+    text = origin.original.strip() if unchanged and origin.original else encode(typed)
     problem = text_problem(text)
     if problem:
         if problem == "too_long":
@@ -81,7 +90,6 @@ def capture_submission_callback(
     kind = (_state(view, ids.BLOCK_KIND, ids.INPUT_KIND).get("selected_option") or {}).get("value")
     anonymous = bool(_state(view, ids.BLOCK_ANONYMOUS, ids.INPUT_ANONYMOUS).get("selected_options"))
     customer = (_state(view, ids.BLOCK_CUSTOMER, ids.INPUT_CUSTOMER).get("value") or "").strip() or None
-    origin = CaptureOrigin.loads(view.get("private_metadata") or "")
     team_id = team_of(body)  # the installed workspace (view.app_installed_team_id in a Slack Connect channel)
     user_id = body["user"]["id"]
     from_message = origin.source == "shortcut" and origin.channel_id and origin.message_ts

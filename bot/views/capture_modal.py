@@ -34,6 +34,9 @@ class CaptureOrigin:
     message_ts: str | None = None
     author_id: str | None = None
     channel_name: str | None = None  # as Slack gives it in the payload (« client-biocoop »)
+    # The message as Slack sent it (names labelled), when it fits in ``private_metadata``: submitted unchanged,
+    # it is stored as is, so its links keep their labels (the form can only show «Logistar (https://…)»).
+    original: str | None = None
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -59,6 +62,7 @@ class CaptureOrigin:
             message_ts=text("message_ts"),
             author_id=text("author_id"),
             channel_name=text("channel_name"),
+            original=text("original"),
         )
 
 

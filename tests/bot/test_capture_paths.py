@@ -190,6 +190,36 @@ def test_the_shortcut_form_shows_readable_text_and_its_submission_is_encoded(
     assert _stored_text(services, insight_id) == "&lt;b&gt; &amp; co"
 
 
+def test_the_shortcut_form_submitted_unchanged_keeps_the_message_as_slack_sent_it(
+    services: Services, web_client: Mock, slack_state: FakeSlack
+) -> None:
+    """The form can only show «Logistar (https://…)»; sent back unchanged, the link keeps its label."""
+    slack_state.users["U0FARID01"] = {"profile": {"display_name": "Farid", "real_name": "Farid B."}}
+    shortcut = {
+        "team": {"id": TEAM},
+        "user": {"id": "U0EMMA001"},
+        "trigger_id": "t1",
+        "channel": {"id": CHANNEL, "name": "ventes"},
+        "message": {"user": "U0NINA001", "ts": "6.6", "text": WIRE},
+    }
+    save_shortcut_callback(services.workspaces, Mock(), shortcut, web_client)
+    view = slack_state.calls("views.open")[0].params["view"]
+    shown = next(b["element"]["initial_value"] for b in view["blocks"] if b.get("block_id") == ids.BLOCK_TEXT)
+    submitted = {
+        "type": "modal",
+        "id": "V2",
+        "private_metadata": view["private_metadata"],
+        "state": {"values": {ids.BLOCK_TEXT: {ids.INPUT_TEXT: {"value": shown}}}},
+    }
+    body = {"team": {"id": TEAM}, "user": {"id": "U0EMMA001"}}
+    capture_submission_callback(services.capture, services.workspaces, Mock(), body, submitted, web_client)
+    [insight_id] = _insight_ids(services)
+    stored = _stored_text(services, insight_id)
+    assert "<https://www.logistar.fr/promo|Logistar>" in stored and "<@U0FARID01|Farid>" in stored
+    dm = _texts(slack_state, "chat.postMessage", "U0EMMA001")[-1]
+    assert "<https://www.logistar.fr/promo|Logistar>" in dm and "@Farid" in dm and "<!here>" not in dm
+
+
 def test_a_message_longer_than_the_form_is_said_not_cut_silently(
     services: Services, web_client: Mock, slack_state: FakeSlack
 ) -> None:
