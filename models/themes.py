@@ -89,8 +89,15 @@ def append_events(session: Session, workspace_id: int, events: Sequence[Event], 
         }
         for e in events
     ]
-    claim = dialect_insert(session, ThemeEvent).values(rows[0]).on_conflict_do_nothing()
-    if session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
+    claim = (
+        dialect_insert(session, ThemeEvent)
+        .values(rows[0])
+        .on_conflict_do_nothing(index_elements=["workspace_id", "seq"])
+        .returning(ThemeEvent.id)
+    )
+    # RETURNING, not rowcount: an ORM-enabled INSERT reports no rowcount on PostgreSQL (psycopg), so every claim
+    # looked taken there and no catalogue event was ever written.
+    if session.execute(claim).scalar_one_or_none() is None:
         raise CatalogueConflict(f"catalogue of workspace {workspace_id}: seq {events[0].seq} taken")
     if rows[1:]:
         session.execute(dialect_insert(session, ThemeEvent), rows[1:])
