@@ -176,7 +176,7 @@ def readings_of(
         wanted = sorted(set(ids))
         chunks = [wanted[n : n + 1000] for n in range(0, len(wanted), 1000)]
     for chunk in chunks:
-        query = statement.order_by(Insight.id) if chunk is None else statement.where(Insight.id.in_(chunk))
+        query = (statement if chunk is None else statement.where(Insight.id.in_(chunk))).order_by(Insight.id)
         for row in session.execute(query.execution_options(yield_per=2000)):
             reading = stored_reading(str(row.id), row.language, row.words, row.vector, row.reporter_hash)
             if reading is not None:
