@@ -14,6 +14,7 @@ from sqlalchemy import inspect
 
 from models.db import make_engine
 from models.migrate import current_revision
+from tests.conftest import copy_sqlite
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import (
     PLACEHOLDER_RESPONSE_ROOT,
@@ -34,11 +35,12 @@ def test_sqlite_url_is_a_migrated_copy_of_the_session_template(sqlite_url: str, 
         engine.dispose()
 
 
-def test_sqlite_copies_are_independent(sqlite_url: str, database_url: str) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("compares two SQLite copies")
-    assert sqlite_url != database_url
-    written, other = make_engine(sqlite_url), make_engine(database_url)
+def test_sqlite_copies_are_independent(
+    sqlite_url: str, migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    second = copy_sqlite(migrated_sqlite, tmp_path_factory)
+    assert sqlite_url != second
+    written, other = make_engine(sqlite_url), make_engine(second)
     try:
         with written.begin() as connection:
             connection.exec_driver_sql(
