@@ -477,6 +477,6 @@ class SlackSender:
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
         answer = self.post(json.dumps(envelope).encode("utf-8"), JSON, extra_headers=headers)
-        if self.after_event is not None:
+        if self.after_event is not None and 200 <= answer.status < 300:  # a refused event recorded nothing
             self.after_event()
         return answer
