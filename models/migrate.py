@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from models.db import normalise_url
 
@@ -14,6 +15,13 @@ def alembic_config(url: str) -> Config:
     # ConfigParser interpolation: a literal % in a password must be doubled.
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     return config
+
+
+def head_revision() -> str:
+    """The newest migration shipped with the code: what ``upgrade`` brings a database to."""
+    config = Config()
+    config.set_main_option("script_location", "models:migrations")
+    return str(ScriptDirectory.from_config(config).get_current_head())
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 
 from models.db import make_engine, normalise_url
-from models.migrate import current_revision, upgrade
+from models.migrate import current_revision, head_revision, upgrade
 from models.privacy import ReporterVault
 
 
@@ -16,24 +16,9 @@ def test_db_postgres_urls_use_psycopg3() -> None:
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
 
 
-def _head() -> str:
-    """The newest migration (engineers add theirs in parallel: the test follows the chain)."""
-    from pathlib import Path
-
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    import models
-
-    folder = Path(models.__file__).parent / "migrations"
-    config = Config()
-    config.set_main_option("script_location", str(folder))
-    return str(ScriptDirectory.from_config(config).get_current_head())
-
-
 def test_db_migrations_create_every_table_and_are_idempotent(database_url: str, engine: Engine) -> None:
     upgrade(database_url)  # a second run changes nothing
-    assert current_revision(database_url) == _head()
+    assert current_revision(database_url) == head_revision()
     tables = set(inspect(engine).get_table_names())
     assert {"workspace", "insight", "vote", "theme", "status_change", "digest_run", "reply"} <= tables
     assert {"slack_installations", "slack_bots", "slack_oauth_states"} <= tables
