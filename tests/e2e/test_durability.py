@@ -325,6 +325,13 @@ def run_battery(replicas: Replicas, stream: Stream, stops: list[tuple[int, str]]
         assert how == "SIGKILL" or codes == [0], f"{how}: exit code {codes}\n{victim.log_tail()}"
         for request in batch:
             request.at_risk = request.at_risk or (how == "SIGKILL" and request.answered)
+        if how == "SIGKILL":
+            # Replicas share the event inbox: a capture answered earlier, by any replica, may have been in the
+            # killed process's hands between its insight and its DM (the gap docs/decisions.md names).
+            told = {str(call.params.get("channel")) for call in stream.fake.calls("chat.postMessage")}
+            for request in stream.requests:
+                if request.kind == "capture" and request.answered and request.user not in told:
+                    request.at_risk = True
         replicas.restart(index, wait=False)
     for replica in replicas.replicas:
         replica.wait_healthy(replicas.start_timeout)
