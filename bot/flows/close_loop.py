@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.flows.escalation import vote_count
@@ -18,9 +19,10 @@ from bot.i18n import t
 from bot.services import Database, Workspaces
 from bot.slack.client import send_to_response_url
 from bot.slack.messenger import answer
+from bot.slack.payloads import team_of
 from bot.views.alert import alert_title, escalation_alert_blocks, status_note_blocks, status_note_text
 from bot.views.blocks import as_dicts
-from bot.views.manage import status_line
+from bot.views.manage import ModalContext, status_line
 from models.insights import get_insight
 from models.read import InsightCard, card_of, insight_card
 from models.schema import Insight
@@ -61,6 +63,22 @@ def manager_card(
         answer(respond, t(lang, "not_found"))
         return None
     return lang, card
+
+
+def open_manager_form(
+    db: Database,
+    workspaces: Workspaces,
+    client: WebClient,
+    body: dict[str, Any],
+    insight_id: int | None,
+    respond: Respond,
+    form: Callable[[str, InsightCard, ModalContext], View],
+) -> None:
+    """Open ``form`` about an insight for the manager who clicked; anyone else is told why not."""
+    found = manager_card(db, workspaces, client, team_of(body), body["user"]["id"], insight_id, respond)
+    if found is not None:
+        lang, card = found
+        client.views_open(trigger_id=body["trigger_id"], view=form(lang, card, ModalContext(card.id)))
 
 
 def _apply(db: Database, team_id: str, insight_id: int | None, change: Callable[[Session, Insight], bool]) -> Outcome:

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.flows.close_loop import manager_card
+from bot.flows.close_loop import open_manager_form
 from bot.flows.conversation import answer_manager, drop_duplicate, find_card, message_for, write_to_reporter
 from bot.flows.escalation import vote_count, vote_to_escalate
 from bot.i18n import plural, t
@@ -43,10 +43,7 @@ def reply_button_callback(
 ) -> None:
     """A manager opens the form to write to the reporter of an insight."""
     ack()
-    found = manager_card(db, workspaces, client, team_of(body), body["user"]["id"], ids.insight_id_of(action), respond)
-    if found is not None:
-        lang, card = found
-        client.views_open(trigger_id=body["trigger_id"], view=reply_modal(lang, card, ModalContext(card.id)))
+    open_manager_form(db, workspaces, client, body, ids.insight_id_of(action), respond, reply_modal)
 
 
 def reply_submission_callback(

@@ -16,6 +16,7 @@ from bot.flows.close_loop import (
     assign,
     manager_card,
     may_act,
+    open_manager_form,
     redrawn_alert,
     resolve,
     set_status,
@@ -100,10 +101,7 @@ def assign_menu_callback(
 ) -> None:
     """The menu option «Assign to…» on a digest item: open the form with a people picker."""
     ack()
-    found = manager_card(db, workspaces, client, team_of(body), body["user"]["id"], ids.insight_id_of(action), respond)
-    if found is not None:
-        lang, card = found
-        client.views_open(trigger_id=body["trigger_id"], view=assign_modal(lang, card, ModalContext(card.id)))
+    open_manager_form(db, workspaces, client, body, ids.insight_id_of(action), respond, assign_modal)
 
 
 def assign_submission_callback(
