@@ -300,3 +300,73 @@ def test_sender_bad_signatures_are_refused(
 
     assert response.status == 401
     assert seen.empty()
+
+
+def _thread_channel(fake: FakeSlack) -> None:
+    fake.seed_channel(
+        "C0FEED",
+        "retours-clients",
+        [
+            {"type": "message", "ts": "100.000001", "user": "U1", "text": "un"},
+            {"type": "message", "ts": "101.000001", "user": "U2", "text": "deux"},
+            {"type": "message", "ts": "102.000001", "user": "U3", "text": "réponse", "thread_ts": "100.000001"},
+            {"type": "message", "ts": "103.000001", "user": "U1", "text": "trois"},
+            {"type": "message", "ts": "104.000001", "user": "U2", "text": "encore", "thread_ts": "100.000001"},
+        ],
+    )
+    fake.seed_channel("C0SECRET", "secret", [], member=False, private=True)
+    fake.seed_channel("C0OUT", "dehors", [], member=False)
+
+
+def test_fake_slack_history_pages_newest_first_with_threads(fake: FakeSlack, client: WebClient) -> None:
+    _thread_channel(fake)
+    fake.page_size = 2
+    first = client.conversations_history(channel="C0FEED", limit=200)
+    assert [m["ts"] for m in first["messages"]] == ["103.000001", "101.000001"] and first["has_more"] is True
+    second = client.conversations_history(channel="C0FEED", cursor=first["response_metadata"]["next_cursor"])
+    [parent] = second["messages"]
+    assert (parent["ts"], parent["reply_count"], parent["latest_reply"]) == ("100.000001", 2, "104.000001")
+    assert second["has_more"] is False and second["response_metadata"]["next_cursor"] == ""
+    thread = client.conversations_replies(channel="C0FEED", ts="100.000001")
+    assert [m["ts"] for m in thread["messages"]] == ["100.000001", "102.000001"]
+    rest = client.conversations_replies(
+        channel="C0FEED", ts="100.000001", cursor=thread["response_metadata"]["next_cursor"]
+    )
+    assert [m["ts"] for m in rest["messages"]] == ["104.000001"]
+    assert [m["ts"] for m in client.conversations_history(channel="C0FEED", oldest="101.000001")["messages"]] == [
+        "103.000001"
+    ]
+    # A channel nobody seeded has no history (what the digest's look-back has always seen).
+    assert client.conversations_history(channel="C0OTHER")["messages"] == []
+
+
+def test_fake_slack_history_refuses_a_channel_the_bot_is_not_in(fake: FakeSlack, client: WebClient) -> None:
+    _thread_channel(fake)
+    with pytest.raises(SlackApiError) as public:
+        client.conversations_history(channel="C0OUT")
+    with pytest.raises(SlackApiError) as private:
+        client.conversations_history(channel="C0SECRET")
+    assert (public.value.response["error"], private.value.response["error"]) == ("not_in_channel", "channel_not_found")
+    listed = client.conversations_list(types="public_channel,private_channel")["channels"]
+    assert [(c["id"], c["is_member"]) for c in listed] == [("C0FEED", True), ("C0OUT", False)]
+    assert client.conversations_info(channel="C0FEED")["channel"]["name"] == "retours-clients"
+
+
+def test_fake_slack_fault_after_some_calls_answers_a_429_in_the_middle(fake: FakeSlack) -> None:
+    _thread_channel(fake)
+    fake.page_size = 1
+    fake.fail_next("conversations.history", status=429, retry_after=1, after=1)
+    client = WebClient(
+        token="xoxb-test", base_url=fake.base_url, timeout=5, retry_handlers=[RateLimitErrorRetryHandler()]
+    )
+    seen, cursor = [], None
+    started = time.monotonic()
+    while True:
+        page = client.conversations_history(channel="C0FEED", cursor=cursor)
+        seen += [m["ts"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["103.000001", "101.000001", "100.000001"]
+    assert [c.status for c in fake.calls("conversations.history")] == [200, 429, 200, 200]
+    assert time.monotonic() - started >= 1.0  # Retry-After was waited

@@ -2,7 +2,10 @@
 
 Point the app's ``WebClient(base_url=fake.base_url)`` at it. It answers the methods Pépites uses with
 realistic ``{"ok": true, ...}`` payloads, serves response URLs and file upload URLs, and can be told to
-fail (429 with ``Retry-After``, 5xx, a Slack error, a slow answer) a given number of times.
+fail (429 with ``Retry-After``, 5xx, a Slack error, a slow answer) a given number of times, now or after
+a number of calls that succeed. Channels seeded with :meth:`FakeSlack.seed_channel` have a history
+(``conversations.history``, ``conversations.replies``, ``conversations.info``, ``conversations.list``),
+paginated with cursors ``page_size`` items at a time.
 """
 
 from __future__ import annotations
@@ -52,6 +55,18 @@ class _Fault:
     retry_after: int | None
     delay: float
     times: int
+    after: int = 0  # calls that succeed before this fault applies
+
+
+@dataclass
+class SeededChannel:
+    """A channel with a history: its messages (thread replies carry ``thread_ts``), whether the bot is in it."""
+
+    id: str
+    name: str
+    messages: list[dict[str, Any]]
+    member: bool = True
+    private: bool = False
 
 
 @dataclass
@@ -96,6 +111,10 @@ class FakeSlack:
         self.grants: dict[str, dict[str, str]] = {}
         self.tokens: dict[str, str] = {}
         self.client_credentials: tuple[str, str] | None = None
+        # Channels with a history (``seed_channel``), and how many items a page of history, replies or the
+        # channel list holds at most (Slack's is up to 1,000; small here so that pagination happens).
+        self.channels: dict[str, SeededChannel] = {}
+        self.page_size = 100
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._state = _State()
@@ -179,6 +198,20 @@ class FakeSlack:
             self.tokens[token] = team_id
         return token
 
+    def seed_channel(
+        self,
+        channel_id: str,
+        name: str,
+        messages: list[dict[str, Any]],
+        *,
+        member: bool = True,
+        private: bool = False,
+    ) -> None:
+        """Give ``channel_id`` a history: ``messages`` (any order; a reply has ``thread_ts`` of its parent). The bot
+        is in the channel unless ``member`` is False (then reading it answers ``not_in_channel``)."""
+        with self._lock:
+            self.channels[channel_id] = SeededChannel(channel_id, name, [dict(m) for m in messages], member, private)
+
     def fail_next(
         self,
         method: str,
@@ -188,13 +221,15 @@ class FakeSlack:
         retry_after: int | None = None,
         delay: float = 0,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail (status/error/Retry-After) or answer after ``delay`` s."""
+        """Make the next ``times`` calls of ``method`` fail (status/error/Retry-After) or answer after ``delay`` s;
+        with ``after``, only once that many calls of it have been answered normally (a 429 in the middle)."""
         if times < 1:
             raise ValueError("times must be at least 1")
         if error is None and status != 200:
             error = DEFAULT_ERRORS.get(status, "fatal_error")
-        fault = _Fault(status=status, error=error, retry_after=retry_after, delay=delay, times=times)
+        fault = _Fault(status=status, error=error, retry_after=retry_after, delay=delay, times=times, after=after)
         with self._lock:
             self._state.faults.setdefault(method, deque()).append(fault)
 
@@ -233,6 +268,9 @@ class FakeSlack:
         with self._changed:
             queue = self._state.faults.get(call.method)
             fault = queue[0] if queue else None
+            if fault is not None and fault.after > 0:
+                fault.after -= 1
+                fault = None
             if fault is not None and queue is not None:
                 fault.times -= 1
                 if fault.times == 0:
@@ -516,6 +554,117 @@ def _complete_upload(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
     return {"ok": True, "files": answered}
 
 
+def _page(fake: FakeSlack, items: list[Any], params: dict[str, Any], key: str) -> _Answer:
+    """One page of ``items`` from the cursor (an offset here; opaque to the client), ``page_size`` at most."""
+    cursor = str(params.get("cursor") or "")
+    start = int(cursor.removeprefix("next:")) if cursor.startswith("next:") else 0
+    size = max(1, min(int(params.get("limit") or 100), fake.page_size))
+    page, more = items[start : start + size], start + size < len(items)
+    answer: _Answer = {"ok": True, key: page, "has_more": more}
+    answer["response_metadata"] = {"next_cursor": f"next:{start + size}" if more else ""}
+    return answer
+
+
+def _readable(fake: FakeSlack, params: dict[str, Any]) -> SeededChannel | _Answer | None:
+    """The seeded channel a read names; an error answer when the bot may not read it; None when not seeded."""
+    with fake._lock:
+        seeded = fake.channels.get(str(params.get("channel", "")))
+    if seeded is None:
+        return None
+    if not seeded.member:
+        return {"ok": False, "error": "channel_not_found" if seeded.private else "not_in_channel"}
+    return seeded
+
+
+def _in_window(ts: str, params: dict[str, Any]) -> bool:
+    inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
+    oldest, latest = float(params.get("oldest") or 0), float(params.get("latest") or 0)
+    value = float(ts)
+    after_oldest = value >= oldest if inclusive else value > oldest
+    before_latest = latest == 0 or (value <= latest if inclusive else value < latest)
+    return after_oldest and before_latest
+
+
+def _history(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    """The channel's messages newest first, replies left in their threads (a parent says how many it has and its
+    latest reply, as Slack does); an unseeded channel has none."""
+    seeded = _readable(fake, params)
+    if seeded is None:
+        return {"ok": True, "messages": [], "has_more": False}
+    if isinstance(seeded, dict):
+        return seeded
+    replies: dict[str, list[str]] = {}
+    for m in seeded.messages:
+        if m.get("thread_ts") and m["thread_ts"] != m["ts"]:
+            replies.setdefault(m["thread_ts"], []).append(m["ts"])
+    shown = []
+    for m in seeded.messages:
+        is_reply = m.get("thread_ts") and m["thread_ts"] != m["ts"]
+        if is_reply and m.get("subtype") != "thread_broadcast":
+            continue
+        if not _in_window(m["ts"], params):
+            continue
+        message = dict(m)
+        if m["ts"] in replies:
+            message.update(
+                thread_ts=m["ts"],
+                reply_count=len(replies[m["ts"]]),
+                latest_reply=max(replies[m["ts"]], key=float),
+            )
+        shown.append(message)
+    shown.sort(key=lambda m: float(m["ts"]), reverse=True)
+    return _page(fake, shown, params, "messages")
+
+
+def _replies(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    """A thread oldest first, its parent first; ``thread_not_found`` for a ts that is no message of the channel."""
+    seeded = _readable(fake, params)
+    if seeded is None:
+        return {"ok": True, "messages": [], "has_more": False}
+    if isinstance(seeded, dict):
+        return seeded
+    ts = str(params.get("ts", ""))
+    thread = [m for m in seeded.messages if m["ts"] == ts or m.get("thread_ts") == ts]
+    if not any(m["ts"] == ts for m in thread):
+        return {"ok": False, "error": "thread_not_found"}
+    kept = (dict(m) for m in thread if m["ts"] == ts or _in_window(m["ts"], params))
+    thread = sorted(kept, key=lambda m: float(m["ts"]))
+    return _page(fake, thread, params, "messages")
+
+
+def _channel_object(seeded: SeededChannel) -> _Answer:
+    return {
+        "id": seeded.id,
+        "name": seeded.name,
+        "is_channel": not seeded.private,
+        "is_group": seeded.private,
+        "is_private": seeded.private,
+        "is_member": seeded.member,
+        "is_archived": False,
+    }
+
+
+def _conversations_info(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    with fake._lock:
+        seeded = fake.channels.get(str(params.get("channel", "")))
+    if seeded is None or (seeded.private and not seeded.member):
+        return {"ok": False, "error": "channel_not_found"}
+    return {"ok": True, "channel": _channel_object(seeded)}
+
+
+def _conversations_list(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
+    """Public channels, and the private ones the bot is in (as a bot token sees them), in a stable order."""
+    types = str(params.get("types") or "public_channel").split(",")
+    with fake._lock:
+        seeded = sorted(fake.channels.values(), key=lambda c: c.id)
+    visible = [
+        _channel_object(c)
+        for c in seeded
+        if ("private_channel" in types and c.private and c.member) or ("public_channel" in types and not c.private)
+    ]
+    return _page(fake, visible, params, "channels")
+
+
 _ANSWERS = {
     "chat.postMessage": _post_message,
     "chat.postEphemeral": _post_ephemeral,
@@ -529,6 +678,10 @@ _ANSWERS = {
     "views.publish": _views_publish,
     "reactions.get": _reactions_get,
     "conversations.open": _conversations_open,
+    "conversations.history": _history,
+    "conversations.replies": _replies,
+    "conversations.info": _conversations_info,
+    "conversations.list": _conversations_list,
     "users.info": _users_info,
     "usergroups.users.list": _usergroup_users,
     "files.getUploadURLExternal": _upload_url,

@@ -37,6 +37,8 @@ METHODS = (
     "conversations.join",
     "conversations.history",
     "conversations.replies",
+    "conversations.info",
+    "conversations.list",
     "users.info",
     "usergroups.users.list",
 )
