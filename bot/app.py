@@ -11,6 +11,7 @@ from bot.listeners import (
     actions,
     commands,
     conversation,
+    history,
     home,
     install,
     messages,
@@ -22,7 +23,9 @@ from bot.listeners import (
 from bot.services import Services
 from bot.slack import db_guard
 
-SURFACES = (commands, shortcuts, reactions, actions, status, themes, conversation, home, install, messages)
+# ``history`` before ``commands``: Bolt gives a request to the first listener that matches, and
+# ``/insight import …`` is history's.
+SURFACES = (history, commands, shortcuts, reactions, actions, status, themes, conversation, home, install, messages)
 
 
 class _ClientWins(logging.Filter):

@@ -154,6 +154,18 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "relay_failed": "Le message au sujet de la pépite n°{id} n'a pas pu être transmis ; réessayez plus tard.",
         "status_done": "Pépite n°{id} : *{status}* (par <@{user}>).",
         "status_note_words": "Le mot du manager :",
+        # Someone of another organisation (Slack Connect) is shown no internal detail: no tags, signal, theme,
+        # names of the team, notes or links to the workspace's App Home.
+        "external_saved_note": "L'équipe va la lire ; je vous dirai ici quand elle l'aura traitée.",
+        "external_saved_unconfirmed": "Pépite n°{id} enregistrée, merci ! L'équipe va la lire.",
+        "external_status_note": "Du nouveau sur votre pépite n°{id} : {what}.",
+        "external_status_acknowledged": "l'équipe l'a prise en compte",
+        "external_status_assigned": "quelqu'un de l'équipe s'en occupe",
+        "external_status_resolved": "l'équipe l'a traitée, merci de l'avoir signalée",
+        "external_status_dismissed": "l'équipe l'a examinée et n'y donnera pas suite pour l'instant",
+        "external_status_open": "l'équipe la regarde",
+        # What managers see on an insight reported by someone of another organisation.
+        "external_marker": "externe (Slack Connect)",
         "nothing_changed": "C'était déjà fait : rien n'a changé.",
         "assigned_to_you": "La pépite n°{id} vous a été assignée par <@{user}>.",
         "me_too_counted_one": "C'est noté : {n} personne est concernée par la pépite n°{id}.",
@@ -183,6 +195,53 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "count_votes_other": "{n} votes",
         "count_people_one": "{n} personne",
         "count_people_other": "{n} personnes",
+        "count_read_one": "{n} message lu",
+        "count_read_other": "{n} messages lus",
+        "count_stored_one": "{n} pépite enregistrée",
+        "count_stored_other": "{n} pépites enregistrées",
+        # /insight import (managers): a channel's history, read in the background.
+        "import_usage": "Importer l'historique d'un canal : `/insight import #canal [depuis AAAA-MM-JJ] [tout]`. "
+        "Par défaut, les messages marqués :{emoji}: ; avec `tout`, chaque message que l'analyse lit comme une pépite.",
+        "import_no_channel": "Quel canal ? Nommez-le après `import`.",
+        "import_bad_date": "« {value} » n'est pas une date : écrivez-la AAAA-MM-JJ (par exemple 2026-01-15).",
+        "import_future_date": "Le {value} est dans le futur : donnez une date passée.",
+        "import_unknown_word": "Je ne comprends pas « {word} » ici.",
+        "import_not_allowed": "Seuls les managers et les administrateurs de l'espace peuvent importer l'historique "
+        "d'un canal.",
+        "import_started": "Import de #{channel} lancé ({what}). L'avancement s'affiche ici.",
+        "import_queued": "Import de #{channel} prévu ({what}) : il commence dès que l'import en cours est fini.",
+        "import_already": "Un import de #{channel} est déjà prévu ou en cours.",
+        "import_what_marked": "messages marqués :{emoji}:",
+        "import_what_all": "tous les messages, lus par l'analyse",
+        "import_since": "depuis le {day}",
+        "import_reading": "Import de #{channel} : lecture du canal, {read}…",
+        "import_progress": "Import de #{channel} : {done} messages traités sur {total}, {stored}…",
+        "import_not_in_channel": "Je ne peux pas lire #{channel} : je n'y suis pas (ou ce canal n'existe pas). "
+        "Invitez-moi dans le canal avec `/invite @Pépites`, puis relancez `/insight import #{channel}`. "
+        "Rien n'a été importé.",
+        "import_failed": "L'import de #{channel} s'est arrêté (erreur : {error}). Ce qui a été importé "
+        "est gardé ; relancez la commande, elle reprendra où elle s'est arrêtée.",
+        "import_stopped": "L'import de #{channel} a été interrompu (Pépites redémarre) : relancez la commande, "
+        "elle reprendra où elle s'est arrêtée.",
+        "import_done": "*Import de #{channel} terminé* ({what})",
+        "import_done_counts": "{read}, {stored}",
+        "import_done_resumed_one": "{n} message déjà importé par un import précédent (repris après son point d'arrêt)",
+        "import_done_resumed_other": "{n} messages déjà importés par un import précédent (repris après son point "
+        "d'arrêt)",
+        "import_done_skipped": "Ignorés : {reasons}",
+        "import_done_themes": "Thèmes : {built} nouveaux ({total} au catalogue)",
+        "import_done_orgs": "Organisations trouvées : {orgs}",
+        "import_done_nothing": "Rien de nouveau : relancer l'import n'ajoute pas de doublon.",
+        "import_skip_not_marked": "{n} sans :{emoji}:",
+        "import_skip_system": "{n} messages de Slack (arrivées, sujets…)",
+        "import_skip_bot": "{n} de bots",
+        "import_skip_no_text": "{n} sans texte (fichiers, émojis seuls)",
+        "import_skip_chit_chat": "{n} trop courts (bavardage)",
+        "import_skip_too_long": "{n} trop longs",
+        "import_skip_not_an_insight": "{n} que l'analyse ne lit pas comme des pépites",
+        "import_skip_before_since": "{n} avant la date demandée",
+        "import_skip_retention": "{n} plus anciens que la durée de conservation",
+        "import_skip_already_stored": "{n} déjà enregistrés (capturés ou importés)",
         "handed_over": "La pépite n°{id}, à laquelle vous aviez dit « moi aussi », est désormais la vôtre : la "
         "personne qui l'avait partagée a effacé ses pépites. Vous pouvez toujours l'effacer avec `/insight forget`.",
         "search_usage": "Écrivez les mots à chercher : `/insight search livraison retard`.",
@@ -247,6 +306,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "• `/insight mine` : vos dernières pépites et leur statut\n"
         "• `/insight search &lt;mots&gt;` : chercher dans les pépites (accents ignorés)\n"
         "• `/insight config` : réglages (managers et administrateurs)\n"
+        "• `/insight import #canal [depuis AAAA-MM-JJ] [tout]` : importer l'historique d'un canal (managers et "
+        "administrateurs)\n"
         "• `/insight forget` : effacer tout ce que vous avez partagé (après confirmation)\n"
         "• `/insight help` : cette aide",
         # App Home (mrkdwn: ``&``, ``<``, ``>`` are written as entities, even in code spans).
@@ -316,7 +377,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "signal_modal_signal": "Signal",
         "signal_modal_none": "no signal",
         "signal_modal_subject": "Customer, prospect or competitor",
-        "signal_modal_subject_hint": "The organisation's name, as it is written (\"Kestrel Pharma\").",
+        "signal_modal_subject_hint": 'The organisation\'s name, as it is written ("Kestrel Pharma").',
         "signal_modal_subject_needed": "Name the customer, prospect or competitor.",
         "signal_modal_submit": "Save",
         "make_anonymous": "Make anonymous",
@@ -445,6 +506,17 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "relay_failed": "The message about insight #{id} could not be relayed; try again later.",
         "status_done": "Insight #{id}: *{status}* (by <@{user}>).",
         "status_note_words": "The manager's note:",
+        # Someone of another organisation (Slack Connect) is shown no internal detail.
+        "external_saved_note": "The team will read it; I'll tell you here once they have dealt with it.",
+        "external_saved_unconfirmed": "Insight #{id} saved, thank you! The team will read it.",
+        "external_status_note": "News about your insight #{id}: {what}.",
+        "external_status_acknowledged": "the team has taken it on board",
+        "external_status_assigned": "someone in the team is on it",
+        "external_status_resolved": "the team has dealt with it, thank you for raising it",
+        "external_status_dismissed": "the team has looked at it and will not act on it for now",
+        "external_status_open": "the team is looking at it",
+        # What managers see on an insight reported by someone of another organisation.
+        "external_marker": "external (Slack Connect)",
         "nothing_changed": "That was already done: nothing changed.",
         "assigned_to_you": "Insight #{id} has been assigned to you by <@{user}>.",
         "me_too_counted_one": "Noted: {n} person is concerned by insight #{id}.",
@@ -474,6 +546,50 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "count_votes_other": "{n} votes",
         "count_people_one": "{n} person",
         "count_people_other": "{n} people",
+        "count_read_one": "{n} message read",
+        "count_read_other": "{n} messages read",
+        "count_stored_one": "{n} insight stored",
+        "count_stored_other": "{n} insights stored",
+        # /insight import (managers): a channel's history, read in the background.
+        "import_usage": "Import a channel's history: `/insight import #channel [since YYYY-MM-DD] [all]`. "
+        "By default the messages marked :{emoji}:; with `all`, every message the analysis reads as an insight.",
+        "import_no_channel": "Which channel? Name it after `import`.",
+        "import_bad_date": "“{value}” is not a date: write it YYYY-MM-DD (for example 2026-01-15).",
+        "import_future_date": "{value} is in the future: give a past date.",
+        "import_unknown_word": "I don't understand “{word}” here.",
+        "import_not_allowed": "Only managers and workspace admins can import a channel's history.",
+        "import_started": "Importing #{channel} ({what}). Progress shows here.",
+        "import_queued": "Import of #{channel} planned ({what}): it starts as soon as the import under way ends.",
+        "import_already": "An import of #{channel} is already planned or under way.",
+        "import_what_marked": "messages marked :{emoji}:",
+        "import_what_all": "every message, read by the analysis",
+        "import_since": "since {day}",
+        "import_reading": "Importing #{channel}: reading the channel, {read}…",
+        "import_progress": "Importing #{channel}: {done} messages of {total} processed, {stored}…",
+        "import_not_in_channel": "I can't read #{channel}: I'm not in it (or it doesn't exist). Invite me to the "
+        "channel with `/invite @Pépites`, then run `/insight import #{channel}` again. Nothing was imported.",
+        "import_failed": "The import of #{channel} stopped (error: {error}). What was imported is kept; run "
+        "the command again and it resumes where it stopped.",
+        "import_stopped": "The import of #{channel} was interrupted (Pépites is restarting): run the command again "
+        "and it resumes where it stopped.",
+        "import_done": "*Import of #{channel} done* ({what})",
+        "import_done_counts": "{read}, {stored}",
+        "import_done_resumed_one": "{n} message imported by an earlier run (resumed after its checkpoint)",
+        "import_done_resumed_other": "{n} messages imported by an earlier run (resumed after its checkpoint)",
+        "import_done_skipped": "Skipped: {reasons}",
+        "import_done_themes": "Themes: {built} new ({total} in the catalogue)",
+        "import_done_orgs": "Organisations found: {orgs}",
+        "import_done_nothing": "Nothing new: importing again adds no duplicate.",
+        "import_skip_not_marked": "{n} without :{emoji}:",
+        "import_skip_system": "{n} from Slack (joins, topics…)",
+        "import_skip_bot": "{n} from bots",
+        "import_skip_no_text": "{n} without words (files, a lone emoji)",
+        "import_skip_chit_chat": "{n} too short (chit-chat)",
+        "import_skip_too_long": "{n} too long",
+        "import_skip_not_an_insight": "{n} the analysis does not read as insights",
+        "import_skip_before_since": "{n} before the date asked",
+        "import_skip_retention": "{n} older than the retention period",
+        "import_skip_already_stored": "{n} already stored (captured or imported)",
         "handed_over": 'Insight #{id}, which you had said "me too" to, is now yours: the person who shared it '
         "erased their insights. You can still erase it with `/insight forget`.",
         "search_usage": "Write the words to look for: `/insight search delivery late`.",
@@ -538,6 +654,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "• `/insight mine`: your latest insights and their status\n"
         "• `/insight search &lt;words&gt;`: search insights (accents ignored)\n"
         "• `/insight config`: settings (managers and admins)\n"
+        "• `/insight import #channel [since YYYY-MM-DD] [all]`: import a channel's history (managers and admins)\n"
         "• `/insight forget`: erase everything you shared (after a confirmation)\n"
         "• `/insight help`: this help",
         # App Home.

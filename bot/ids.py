@@ -107,13 +107,16 @@ MESSAGE_DELETED: Final = "message_deleted"
 # Bot token scopes the code uses.
 BOT_SCOPES: Final = (
     # find its own digest in the digest channel after a post that got no answer; message.channels (captured
-    # messages edited or deleted)
+    # messages edited or deleted); /insight import reads a channel's history
     "channels:history",
     "channels:join",  # join a public digest or sales channel the bot was not invited to
+    "channels:read",  # /insight import #name: the channel's id from its name (conversations.list)
     "chat:write",
     "commands",
     "files:write",  # the digest's chart
-    "groups:history",  # the same in private channels (message.groups)
+    # the same in private channels (message.groups); /insight import reads a channel's history
+    "groups:history",
+    "groups:read",  # /insight import #name of a private channel the bot is in
     "reactions:read",
     "usergroups:read",  # members of the manager user group
     "users:read",  # who is a workspace admin (/insight config)
@@ -155,7 +158,7 @@ COMMANDS: Final = (COMMAND,)
 MAX_TEXT_LENGTH: Final = 4000
 # A modal's text input holds at most 3,000 characters (Slack's limit for plain_text_input).
 MODAL_TEXT_LENGTH: Final = 3000
-SUBCOMMANDS: Final = ("help", "mine", "search", "config", "forget")
+SUBCOMMANDS: Final = ("help", "mine", "search", "config", "forget", "import")
 
 
 def digest_item_block_id(section: str, insight_id: int) -> str:

@@ -14,6 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
 from bot.flows.confirmations import update_confirmation
+from bot.flows.live_import import LiveImportDeps
+from bot.jobs.history_import import LiveImports
 from bot.jobs.inbox import EventInbox
 from bot.jobs.scheduler import TICK_SECONDS, DigestScheduler, utc_now
 from bot.jobs.tagger_process import SubprocessTagger
@@ -80,6 +82,7 @@ class Runtime:
         inbox = self.services.inbox
         events_finished = inbox.stop(timeout=max(deadline - time.monotonic(), 0.1))
         events_left = _unfinished(inbox)
+        self.services.imports.stop(timeout=max(deadline - time.monotonic(), 0.1))
         if self.scheduler is not None:
             self.scheduler.stop()
         tagging = self.services.tagging
@@ -120,12 +123,8 @@ def build_runtime(
         managers=ManagerDirectory(),
         installations=Installations(settings, engine, client),
     )
-    tagging = TaggingWorker(
-        sessions,
-        tagger,
-        _confirmation_updater(db, workspaces),
-        KnownOrgs(customers=settings.known_customers, competitors=settings.known_competitors),
-    )
+    known = KnownOrgs(customers=settings.known_customers, competitors=settings.known_competitors)
+    tagging = TaggingWorker(sessions, tagger, _confirmation_updater(db, workspaces), known)
     services = Services(
         settings=settings,
         db=db,
@@ -138,6 +137,9 @@ def build_runtime(
             workspaces.client_for,
             threads=settings.event_threads,
             reclaim_seconds=settings.event_reclaim,
+        ),
+        imports=LiveImports(
+            LiveImportDeps(sessions, db.vault, tagger, known), workspaces.config, workspaces.client_for
         ),
     )
     app = create_app(services, token_verification=token_verification)

@@ -8,7 +8,7 @@ questions (settings, managers, whose bot token); :class:`TaggingQueue` takes ins
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +20,9 @@ from bot.slack.installations import Installations
 from bot.slack.managers import ManagerDirectory
 from bot.workspace_config import ConfigCache, WorkspaceConfig
 from models.privacy import ReporterVault
+
+if TYPE_CHECKING:  # the import job's flow stores insights through this module's types
+    from bot.jobs.history_import import LiveImports
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Services:
     tagging: TaggingWorker
     client: WebClient
     inbox: EventInbox  # events are recorded here before their 2xx and run by its worker after
+    imports: LiveImports  # /insight import: channels' histories, imported in the background
 
     @property
     def sessions(self) -> sessionmaker[Session]:

@@ -21,18 +21,19 @@ log = logging.getLogger(__name__)
 NO_ANSWER: Final = (OSError, HTTPException)
 
 
-def retry_handlers() -> list[RetryHandler]:
+def retry_handlers(rate_limit_retries: int = 3) -> list[RetryHandler]:
     """Rate limits (honouring Retry-After), server errors and dropped connections are retried."""
     return [
         ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
+        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
         ServerErrorRetryHandler(max_retry_count=2),
     ]
 
 
-def make_web_client(token: str | None, base_url: str, timeout: int = 10) -> WebClient:
-    """The one WebClient of a process, with slack_sdk's retry handlers enabled."""
-    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
+def make_web_client(token: str | None, base_url: str, timeout: int = 10, *, rate_limit_retries: int = 3) -> WebClient:
+    """The one WebClient of a process, with slack_sdk's retry handlers enabled (a long read of a channel's
+    history, which Slack rate-limits hard, waits out more ``Retry-After`` answers)."""
+    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers(rate_limit_retries))
 
 
 def send_to_response_url(url: str, payload: dict[str, Any], *, timeout: int = 10) -> bool:
