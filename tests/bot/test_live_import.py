@@ -4,6 +4,7 @@ channel the bot is not in said clearly with nothing written."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest.mock import Mock
@@ -361,3 +362,36 @@ def test_reading_gives_up_when_slack_keeps_refusing() -> None:
         with pytest.raises(ChannelUnreadable) as refused:
             read_channel(client, FEED)
     assert refused.value.error == "ratelimited" and not refused.value.not_in_channel
+
+
+def test_imports_run_in_the_background_one_at_a_time_and_a_stop_interrupts_them(
+    sessions: sessionmaker[Session], web_client: Mock, slack_state: FakeSlack, stub_tagger: StubTagger
+) -> None:
+    slack_state.seed_channel(FEED.id, FEED.name, channel_messages())
+    release = threading.Event()
+
+    def client_for(_team: str) -> Mock:
+        release.wait(10)  # the first import is still under way while more are asked
+        return web_client
+
+    sent = Sent()
+    deps = LiveImportDeps(sessions, ReporterVault("test secret key for sealing reporters"), stub_tagger)
+    jobs = LiveImports(deps, lambda _team: WorkspaceConfig(), client_for, send=sent, reader=lambda c: c)
+    assert jobs.submit(_request()) == "started"
+    assert jobs.submit(_request()) == "already"
+    assert jobs.submit(_request("#ventes")) == "queued"
+    assert sent.posts == []  # nothing ran in the caller's thread
+    release.set()
+    assert jobs.wait_idle(10)
+    assert len(_stored(sessions)) == 4 and sum("terminé" in text for text in sent.texts) == 1
+    assert sent.texts[-1].startswith("Je ne peux pas lire #ventes")
+    assert jobs.stop(1)
+    # Stopped: an import asked now is not read past its first page, and the manager is told to run it again.
+    tagged = len(stub_tagger.tagged)
+    jobs.run(_request("<#C0FEED0001|retours-clients> all"))
+    assert len(stub_tagger.tagged) == tagged
+    assert sent.texts[-1] == (
+        "L'import de #retours-clients a été interrompu (Pépites redémarre) : relancez la commande, elle reprendra "
+        "où elle s'est arrêtée."
+    )
+    assert len(_stored(sessions)) == 4
