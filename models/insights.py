@@ -6,7 +6,7 @@ Repository functions take a session and never commit (the caller owns the unit o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -44,12 +44,11 @@ class InsightDraft:
     created_at: datetime | None = None
 
 
-def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
-    """Store a captured insight exactly once; returns (insight, created) — created is False for a repeat."""
-    workspace = ensure_workspace(session, draft.team_id)
-    values = {k: v for k, v in asdict(draft).items() if k not in ("team_id", "kind", "created_at")}
+def draft_values(draft: InsightDraft, workspace_id: int) -> dict[str, Any]:
+    """The insight row a draft makes, before tagging (what :func:`add_insight` inserts)."""
+    values = {f.name: getattr(draft, f.name) for f in fields(draft) if f.name not in ("team_id", "kind", "created_at")}
     values.update(
-        workspace_id=workspace.id,
+        workspace_id=workspace_id,
         status="open",
         entities=[],
         keywords=[],
@@ -60,6 +59,13 @@ def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
         kind_set_by="person" if draft.kind else None,
         kind_confidence=1.0 if draft.kind else None,
     )
+    return values
+
+
+def add_insight(session: Session, draft: InsightDraft) -> tuple[Insight, bool]:
+    """Store a captured insight exactly once; returns (insight, created) — created is False for a repeat."""
+    workspace = ensure_workspace(session, draft.team_id)
+    values = draft_values(draft, workspace.id)
     statement = (
         dialect_insert(session, Insight).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
     )
@@ -125,30 +131,41 @@ def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
     read and its write is never overwritten (no lost update, on SQLite and PostgreSQL alike).
     """
     session.flush()
-    session.execute(
-        update(Insight)
-        .where(Insight.id == insight.id)
-        .values(
-            language=tags.lang,
-            entities=[{"text": e.text, "label": e.label} for e in tags.entities],
-            keywords=list(tags.keywords),
-            lemmas=list(tags.lemmas),
-            words=[list(w) for w in tags.words] or None,
-            vector=tags.vector,
-            tagged_at=utcnow(),
-        )
-    )
+    session.execute(update(Insight).where(Insight.id == insight.id).values(**read_values(tags)))
     session.execute(
         update(Insight)
         .where(Insight.id == insight.id, or_(Insight.kind_set_by.is_(None), Insight.kind_set_by != "person"))
-        .values(kind=tags.kind, kind_confidence=tags.kind_confidence, kind_set_by="model")
+        .values(**kind_values(tags))
     )
     session.execute(
         update(Insight)
         .where(Insight.id == insight.id, or_(Insight.signal_set_by.is_(None), Insight.signal_set_by != "person"))
-        .values(signal=tags.signal, subject=tags.subject, signal_set_by="model")
+        .values(**signal_values(tags))
     )
     session.refresh(insight)
+
+
+def read_values(tags: Tags) -> dict[str, Any]:
+    """The columns the tagger's reading fills (language, entities, keywords, lemmas, words, vector, when)."""
+    return {
+        "language": tags.lang,
+        "entities": [{"text": e.text, "label": e.label} for e in tags.entities],
+        "keywords": list(tags.keywords),
+        "lemmas": list(tags.lemmas),
+        "words": [list(w) for w in tags.words] or None,
+        "vector": tags.vector,
+        "tagged_at": utcnow(),
+    }
+
+
+def kind_values(tags: Tags) -> dict[str, Any]:
+    """The kind as the model read it (written unless a person set one)."""
+    return {"kind": tags.kind, "kind_confidence": tags.kind_confidence, "kind_set_by": "model"}
+
+
+def signal_values(tags: Tags) -> dict[str, Any]:
+    """The customer signal and subject as the model read them (written unless a person set them)."""
+    return {"signal": tags.signal, "subject": tags.subject, "signal_set_by": "model"}
 
 
 def follow_edit(session: Session, idempotency_key: str, text: str) -> int | None:

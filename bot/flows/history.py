@@ -25,12 +25,11 @@ from bot.jobs.tagging import BatchTagger, workspace_orgs
 from bot.workspace_config import WorkspaceConfig
 from insights.history import classifier_reason, skip_reason
 from insights.slack_export import ExportMessage
-from insights.tagging.known import Role, learn, role_of
+from insights.tagging.known import found_role, learn_found, role_of
 from insights.types import KnownOrgs, Tags
-from models.history import resume_after, save_checkpoint, stored_keys
-from models.insights import InsightDraft, add_insight
+from models.history import add_tagged, resume_after, save_checkpoint, stored_keys
+from models.insights import InsightDraft
 from models.privacy import ReporterVault
-from models.tagging import store_tags
 from models.themes import catalogue_of
 from models.workspaces import ensure_workspace, find_workspace
 
@@ -200,20 +199,19 @@ class HistoryImport:
     def _store(
         self, channel_id: str, keyed: dict[str, ExportMessage], tags: dict[str, Tags], last_ts: str, finished: bool
     ) -> int:
-        """The batch's insights with their tags, and the channel's checkpoint: one unit of work; how many stored."""
+        """The batch's insights with their tags (one INSERT for the batch), and the channel's checkpoint: one unit
+        of work; how many stored. The subjects found are stored with them, so later imports and live tagging
+        know those organisations (:func:`models.history.imported_orgs`)."""
         assert self.workspace_id is not None
-        ids: list[int] = []
+        batch = [(self._draft(key, message), tags[key]) for key, message in keyed.items()]
         with self.sessions.begin() as session:
-            for key, message in keyed.items():
-                insight, created = add_insight(session, self._draft(key, message))
-                if not created:  # captured live between the check and now
-                    self.report.skipped["already_stored"] += 1
-                    continue
-                store_tags(session, insight.id, tags[key])
-                ids.append(insight.id)
+            stored = add_tagged(session, self.workspace_id, batch)
             save_checkpoint(
                 session, self.workspace_id, self.source, channel_id, self.mode, self._since_key, last_ts, finished
             )
+        if len(stored) < len(batch):  # captured live since the check
+            self.report.skipped["already_stored"] += len(batch) - len(stored)
+        ids = list(stored.values())
         self.report.stored += len(ids)
         self.report.tagged += len(ids)
         self.report.stored_ids += ids
@@ -238,8 +236,7 @@ class HistoryImport:
         """Subjects found become known organisations for the rest of the import (and are reported)."""
         if not tags.subject or role_of(self.known, tags.subject) is not None:
             return
-        role: Role = "competitor" if tags.signal == "competitor" else "customer"
-        self.known = learn(self.known, tags.subject, role)
+        self.known = learn_found(self.known, [(tags.subject, found_role(tags.signal))])
         self.report.learned.append(tags.subject)
 
     def finish(self) -> ImportReport:

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.flows.themes import catch_up
 from bot.slack.cache import TTLCache
 from insights.tagging.duplicates import DuplicateIndex
-from insights.tagging.known import Role, build_known, learn_all
+from insights.tagging.known import Role, build_known, found_role, learn_all, learn_found
 from insights.types import KnownOrgs, Tags
+from models.history import imported_orgs
 from models.insights import channel_names, people_said_orgs, untagged_insight_ids
 from models.read import InsightCard
 from models.schema import utcnow
@@ -44,11 +45,12 @@ DUPLICATE_INDEX_SECONDS = 30.0
 
 def workspace_orgs(session: Session, team_id: str, base: KnownOrgs) -> KnownOrgs:
     """The organisations the tagger matches first in a workspace: the settings lists (``base``), channel names
-    such as ``#client-biocoop``, then every subject a person confirmed or corrected (the latest word wins)."""
+    such as ``#client-biocoop``, the subjects found in imported history (new names only), then every subject a
+    person confirmed or corrected (the latest word wins)."""
     known = build_known(base.customers, base.competitors, base.vendors, channel_names=channel_names(session, team_id))
+    known = learn_found(known, [(subject, found_role(signal)) for subject, signal in imported_orgs(session, team_id)])
     said: list[tuple[str, Role]] = [
-        (subject, "competitor" if signal == "competitor" else "customer")
-        for subject, signal in people_said_orgs(session, team_id)
+        (subject, found_role(signal)) for subject, signal in people_said_orgs(session, team_id)
     ]
     return learn_all(known, said)
 

@@ -1,8 +1,8 @@
 """What a workspace knows about organisations: its customers, competitors and suppliers.
 
 Fed by the settings lists, every subject a person confirmed or corrected in Slack, the form's customer
-field and channel names such as ``#client-biocoop``; :mod:`insights.tagging.orgs` matches these names
-ahead of any guess.
+field, channel names such as ``#client-biocoop`` and the subjects found in imported history;
+:mod:`insights.tagging.orgs` matches these names ahead of any guess.
 """
 
 from __future__ import annotations
@@ -120,6 +120,28 @@ def learn_all(known: KnownOrgs, people_said: Iterable[tuple[str, Role]]) -> Know
     for subject, role in people_said:
         known = learn(known, subject, role)
     return known
+
+
+def learn_found(known: KnownOrgs, found: Iterable[tuple[str, Role]]) -> KnownOrgs:
+    """Subjects the tagger found in imported history, oldest first: a new name takes its role, a name already
+    known keeps the one it has (the first word wins; people's word is learned after, with :func:`learn_all`)."""
+    lists: dict[Role, list[str]] = {
+        "customer": list(known.customers),
+        "competitor": list(known.competitors),
+        "vendor": list(known.vendors),
+    }
+    taken = {name.casefold() for names in lists.values() for name in names}
+    for subject, role in found:
+        name = strip_article(subject)
+        if name and name.casefold() not in taken:
+            taken.add(name.casefold())
+            lists[role].append(name)
+    return KnownOrgs(tuple(lists["customer"]), tuple(lists["competitor"]), tuple(lists["vendor"]))
+
+
+def found_role(signal: str | None) -> Role:
+    """The role a subject found with ``signal`` takes: competitor for a competitor signal, else customer."""
+    return "competitor" if signal == "competitor" else "customer"
 
 
 def role_of(known: KnownOrgs, name: str) -> Role | None:

@@ -81,8 +81,9 @@ def known_mentions(doc: Doc, known: KnownOrgs) -> list[OrgMention]:
     if not known:
         return []
     out: list[OrgMention] = []
+    text = doc.text  # built from the tokens on each access: once per document, not once per known name
     for pattern, role in _known_patterns(known):
-        for m in pattern.finditer(doc.text):
+        for m in pattern.finditer(text):
             if any(o.start < m.end() and m.start() < o.end for o in out):
                 continue
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")

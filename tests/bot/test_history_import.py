@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,14 +16,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.history import run_import_command
 from bot.flows.digest import build_weekly, due_period
+from bot.jobs.tagging import workspace_orgs
 from bot.workspace_config import WorkspaceConfig
 from insights.types import KnownOrgs, Tags
-from models.insights import InsightDraft, add_insight
+from models.history import add_tagged
+from models.insights import InsightDraft, add_insight, set_signal
 from models.schema import ImportCheckpoint, Insight, Workspace
+from models.tagging import store_tags
 from tests.bot.conftest import make_settings
 from tests.support.seed import make_workspace
 from tests.support.slack_export import message, write_export
-from tests.support.stub_tagger import StubTagger
+from tests.support.stub_tagger import StubTagger, stub_tags
 
 NOW = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)  # Monday 09:05 in Paris
 CONFIG = WorkspaceConfig(digest_channel="C0DIGEST")
@@ -240,3 +244,72 @@ def _zip_without_channels(path: Path) -> Path:
     with zipfile.ZipFile(path / "other.zip", "w") as archive:
         archive.writestr("readme.txt", "hello")
     return path / "other.zip"
+
+
+class GuessingTagger(StubTagger):
+    """Finds « Maison Vernier » and « Kelvio » unprompted, as the real tagger finds a name by its context."""
+
+    def tag_many(
+        self,
+        texts: Sequence[str],
+        known: KnownOrgs = KnownOrgs(),  # noqa: B008 - frozen, never mutated
+        *,
+        customers: Sequence[str | None] | None = None,
+    ) -> list[Tags]:
+        tags = super().tag_many(texts, known, customers=customers)
+        guessed = [next((n for n in ("Maison Vernier", "Kelvio") if n in text), None) for text in texts]
+        return [replace(t, subject=t.subject or name) for t, name in zip(tags, guessed, strict=True)]
+
+
+def test_the_organisations_an_import_finds_become_known_customers(
+    database_url: str, sessions: sessionmaker[Session], tmp_path: Path, workspace: int
+) -> None:
+    first = [
+        message(W3, "Maison Vernier attend toujours sa livraison", "U1", reactions=("gem",)),
+        message(W3 + timedelta(hours=1), "Le concurrent Kelvio casse les prix", "U2", reactions=("gem",)),
+    ]
+    code, out, _ = _run(database_url, write_export(tmp_path / "a.zip", {FEEDBACK: first}), GuessingTagger())
+    assert code == 0 and "Maison Vernier" in out and "Kelvio" in out
+    with sessions() as session:
+        known = workspace_orgs(session, "T1", KnownOrgs())
+    assert "Maison Vernier" in known.customers and "Kelvio" in known.competitors
+    # The next import (and the live tagging worker, which reads the same list) knows them from the start.
+    later = [*first, message(W0, "Maison Vernier veut un devis", "U3", reactions=("gem",))]
+    tagger = StubTagger()
+    code, _, _ = _run(database_url, write_export(tmp_path / "b.zip", {FEEDBACK: later}), tagger)
+    assert code == 0 and tagger.tagged == ["Maison Vernier veut un devis"]
+    assert "Maison Vernier" in tagger.known[0].customers and "Kelvio" in tagger.known[0].competitors
+    assert [r.subject for r in _insights(sessions) if "devis" in r.text] == ["Maison Vernier"]
+    # A person's word wins over what the import found.
+    with sessions.begin() as session:
+        insight = session.scalars(select(Insight).where(Insight.text.like("Maison Vernier attend%"))).one()
+        set_signal(session, insight, "competitor", "Maison Vernier")
+    with sessions() as session:
+        known = workspace_orgs(session, "T1", KnownOrgs())
+    assert "Maison Vernier" in known.competitors and "Maison Vernier" not in known.customers
+
+
+def test_a_batch_is_stored_as_capture_then_tagging_would_store_it(
+    sessions: sessionmaker[Session], workspace: int
+) -> None:
+    text = "Le VPN tombe encore chez Biocoop"
+    tags = stub_tags(text, KnownOrgs(customers=("Biocoop",)))
+    live = InsightDraft(
+        "T1", "message:T1:C1:1.000000", text, "import", "hash", reporter_id="U1", author_id="U1",
+        channel_id="C1", channel_name="retours-clients", message_ts="1.000000", created_at=W3,
+    )  # fmt: skip
+    imported = replace(live, idempotency_key="message:T1:C1:2.000000", message_ts="2.000000")
+    with sessions.begin() as session:
+        insight, _ = add_insight(session, live)
+        store_tags(session, insight.id, tags)
+        stored = add_tagged(session, workspace, [(imported, tags), (replace(live, text="changed"), tags)])
+    assert list(stored) == [imported.idempotency_key]  # the one stored already is left as it was
+    rows = {r.idempotency_key: r for r in _insights(sessions)}
+    assert rows[live.idempotency_key].text == text
+
+    def columns(row: Insight) -> dict[str, object]:
+        skip = {"id", "idempotency_key", "message_ts", "tagged_at"}
+        return {c.key: getattr(row, c.key) for c in Insight.__table__.columns if c.key not in skip}
+
+    assert columns(rows[imported.idempotency_key]) == columns(rows[live.idempotency_key])
+    assert rows[imported.idempotency_key].subject == "Biocoop" and rows[imported.idempotency_key].tagged_at
