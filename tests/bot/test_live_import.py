@@ -395,3 +395,19 @@ def test_imports_run_in_the_background_one_at_a_time_and_a_stop_interrupts_them(
         "où elle s'est arrêtée."
     )
     assert len(_stored(sessions)) == 4
+
+
+def test_nothing_older_than_the_workspace_retention_is_read_or_imported(
+    sessions: sessionmaker[Session], web_client: Mock, slack_state: FakeSlack, stub_tagger: StubTagger
+) -> None:
+    recent = message(
+        NOW - timedelta(days=3), "Le VPN coupe encore toutes les heures cette semaine", "U2", reactions=("gem",)
+    )
+    slack_state.seed_channel(FEED.id, FEED.name, [*channel_messages(), recent])
+    config = WorkspaceConfig(retention_days=10)
+    _imports(sessions, web_client, stub_tagger, Sent(), config).run(
+        _request(f"<#{FEED.id}|{FEED.name}> since 2026-01-01")
+    )
+    assert [text for _, _, _, text in _stored(sessions)] == [recent["text"]]
+    [first] = slack_state.calls("conversations.history")
+    assert float(first.params["oldest"]) == (NOW - timedelta(days=10)).timestamp()  # later than the day asked
