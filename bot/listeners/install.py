@@ -13,22 +13,79 @@ a workspace granted access shares it, one revoked keeps what it reported there.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Database, Services
+from bot.slack.installations import Installations
 from bot.slack.payloads import workspace_of
 from models.workspaces import ensure_workspace
 
 log = logging.getLogger(__name__)
 
 
+def installed_enterprise(context: BoltContext, body: dict[str, Any]) -> str | None:
+    """The Enterprise Grid org of the installation serving a request, or None.
+
+    The authorization's when it names one (the installation found in OAuth mode, ``auth.test`` of the one token);
+    else Bolt's context for an event (read from its ``authorizations``: the installation's) or a slash command (only
+    the installing org's people can run it). Never an interactive payload's ``enterprise``, which in a Slack Connect
+    channel may be the acting person's org.
+    """
+    result = context.authorize_result
+    if result is not None and result.enterprise_id:
+        return str(result.enterprise_id)
+    if context.enterprise_id and (body.get("authorizations") or body.get("command")):
+        return str(context.enterprise_id)
+    return None
+
+
+class GridWorkspaces:
+    """Stores the Enterprise Grid org of a workspace first seen through a request (one token, or a workspace row
+    made before its install was recorded), so that work without a request finds its installation. Once per
+    workspace and process: a request pays for it the first time only."""
+
+    def __init__(self, db: Database, installations: Installations) -> None:
+        self._db = db
+        self._installations = installations
+        self._seen: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def remember(self, context: BoltContext, body: dict[str, Any]) -> None:
+        enterprise_id = installed_enterprise(context, body)
+        team = workspace_of(context)
+        if not enterprise_id or not team:
+            return  # not on Grid, or a request without a workspace (never a row with team_id='')
+        key = (team, enterprise_id)
+        with self._lock:
+            if key in self._seen:
+                return
+        org_wide = bool(context.is_enterprise_install) and team == enterprise_id
+        try:
+            with self._db.sessions.begin() as session:
+                ensure_workspace(session, team, enterprise_id=enterprise_id, is_enterprise_install=org_wide or None)
+        except SQLAlchemyError as exc:  # asked again on the workspace's next request
+            log.warning("recording a workspace's Grid org failed (%s)", type(exc).__name__)
+            return
+        with self._lock:
+            self._seen.add(key)
+        self._installations.forget(team)  # a lookup that found no bot without the org is done again
+
+    def middleware(self, context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+        """Bolt's global middleware: remember, then let the request go on whatever happened."""
+        self.remember(context, body)
+        return next()
+
+
 def register(app: App, services: Services) -> None:
     installations = services.workspaces.installations
     db = services.db
+    app.middleware(GridWorkspaces(db, installations).middleware)
     oauth = installations.store is not None
     revoked = app.default_tokens_revoked_event_listener() if oauth else None
     uninstalled = app.default_app_uninstalled_event_listener() if oauth else None

@@ -108,9 +108,12 @@ class FakeSlack:
         # OAuth: the one-time codes Slack hands an installer's browser (see ``grant_install``), the bot
         # token of each installed workspace (auth.test answers for the token's workspace), and the app's
         # client id and secret oauth.v2.access expects (None: any).
-        self.grants: dict[str, dict[str, str]] = {}
+        self.grants: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, str] = {}
         self.client_credentials: tuple[str, str] | None = None
+        # Enterprise Grid: the org of each granted token's workspace, and of the one token (auth.test says it).
+        self.token_orgs: dict[str, str] = {}
+        self.enterprise_id: str | None = None
         # Channels with a history (``seed_channel``), and how many items a page of history, replies or the
         # channel list holds at most (Slack's is up to 1,000; small here so that pagination happens).
         self.channels: dict[str, SeededChannel] = {}
@@ -189,13 +192,30 @@ class FakeSlack:
         return [c.params for c in self.calls() if c.method in kinds and (name is None or c.params.get("name") == name)]
 
     def grant_install(
-        self, code: str, team_id: str, *, installer: str = "UINSTALLER", team_name: str | None = None
+        self,
+        code: str,
+        team_id: str,
+        *,
+        installer: str = "UINSTALLER",
+        team_name: str | None = None,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
     ) -> str:
-        """Let ``code`` be exchanged once by oauth.v2.access for a new bot token of ``team_id``; the token."""
+        """Let ``code`` be exchanged once by oauth.v2.access for a new bot token of ``team_id``; the token. With
+        ``enterprise_id``, a workspace of that Enterprise Grid org (oauth.v2.access and auth.test name the org)."""
         token = f"xoxb-{team_id.lower()}-{self._next_id('')}"
         with self._lock:
-            self.grants[code] = {"team_id": team_id, "team_name": team_name or f"Team {team_id}", "user": installer}
+            self.grants[code] = {
+                "team_id": team_id,
+                "team_name": team_name or f"Team {team_id}",
+                "user": installer,
+                "enterprise": {"id": enterprise_id, "name": enterprise_name or f"Org {enterprise_id}"}
+                if enterprise_id
+                else None,
+            }
             self.tokens[token] = team_id
+            if enterprise_id:
+                self.token_orgs[token] = enterprise_id
         return token
 
     def seed_channel(
@@ -479,7 +499,8 @@ def _users_info(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
 def _auth_test(fake: FakeSlack, token: str | None) -> _Answer:
     with fake._lock:
         team_id = fake.tokens.get(token or "", fake.team_id)
-    return {
+        enterprise_id = fake.token_orgs.get(token or "") if token in fake.tokens else fake.enterprise_id
+    answer: _Answer = {
         "ok": True,
         "url": f"https://{fake.team_domain}.slack.com/",
         "team": "Pépites Test",
@@ -489,6 +510,9 @@ def _auth_test(fake: FakeSlack, token: str | None) -> _Answer:
         "bot_id": fake.bot_id,
         "is_enterprise_install": False,
     }
+    if enterprise_id:
+        answer["enterprise_id"] = enterprise_id
+    return answer
 
 
 def _oauth_access(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
@@ -513,7 +537,7 @@ def _oauth_access(fake: FakeSlack, params: dict[str, Any]) -> _Answer:
         "access_token": token,
         "bot_user_id": fake.bot_user_id,
         "team": {"id": grant["team_id"], "name": grant["team_name"]},
-        "enterprise": None,
+        "enterprise": grant["enterprise"],
         "is_enterprise_install": False,
     }
 
