@@ -166,6 +166,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "external_status_open": "l'équipe la regarde",
         # What managers see on an insight reported by someone of another organisation.
         "external_marker": "externe (Slack Connect)",
+        "resolve_note_external": "Note interne (facultatif) : la personne est externe, elle ne la verra pas",
         "nothing_changed": "C'était déjà fait : rien n'a changé.",
         "assigned_to_you": "La pépite n°{id} vous a été assignée par <@{user}>.",
         "me_too_counted_one": "C'est noté : {n} personne est concernée par la pépite n°{id}.",
@@ -517,6 +518,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "external_status_open": "the team is looking at it",
         # What managers see on an insight reported by someone of another organisation.
         "external_marker": "external (Slack Connect)",
+        "resolve_note_external": "Internal note (optional): the person is external and will not see it",
         "nothing_changed": "That was already done: nothing changed.",
         "assigned_to_you": "Insight #{id} has been assigned to you by <@{user}>.",
         "me_too_counted_one": "Noted: {n} person is concerned by insight #{id}.",

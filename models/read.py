@@ -36,6 +36,9 @@ class InsightCard:
     duplicate_of: int | None = None
     duplicate_text: str | None = None
     assignee_id: str | None = None  # who a manager assigned it to, told to the reporter
+    # Reported by a person of another organisation (Slack Connect): they are shown no internal details, and
+    # managers see it flagged.
+    external: bool = False
 
 
 def card_of(insight: Insight) -> InsightCard:
@@ -56,6 +59,7 @@ def card_of(insight: Insight) -> InsightCard:
         permalink=insight.permalink,
         created_at=insight.created_at,
         assignee_id=insight.assignee_id,
+        external=bool(insight.external),
     )
 
 

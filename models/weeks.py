@@ -40,6 +40,7 @@ _DIGEST_COLUMNS = (
     Insight.escalated_at,
     Insight.resolved_at,
     Insight.value_eur,
+    Insight.external,
 )
 
 
@@ -58,6 +59,7 @@ def _digest_insight(row: Any) -> DigestInsight:
         escalated_at=row.escalated_at,
         resolved_at=row.resolved_at,
         value_eur=row.value_eur,
+        external=bool(row.external),
     )
 
 

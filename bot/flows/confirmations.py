@@ -64,12 +64,19 @@ def confirm_by_dm(
         log.warning("could not confirm insight %s to its reporter: %s", card.id, type(exc).__name__)
     if channel_id:
         failure = f"could not tell the reporter of insight {card.id} either"
-        messenger.ephemeral(client, channel_id, user_id, t(lang, "saved_unconfirmed", id=card.id), failure=failure)
+        # Someone of another organisation cannot look it up in the workspace (no /insight mine for them).
+        told = t(lang, "external_saved_unconfirmed" if card.external else "saved_unconfirmed", id=card.id)
+        messenger.ephemeral(client, channel_id, user_id, told, failure=failure)
     return {}
 
 
 def update_confirmation(client: WebClient, card: InsightCard, lang: str, where: dict[str, Any]) -> bool:
-    """Replace the confirmation the reporter saw with one that shows the tags; False if it could not."""
+    """Replace the confirmation the reporter saw with one that shows the tags; False if it could not.
+
+    A person of another organisation is shown no tags: their confirmation stays as it is (True, nothing sent).
+    """
+    if card.external:
+        return True
     blocks = as_dicts(confirmation_blocks(card, lang))
     text = confirmation_text(card, lang)
     if where.get("response_url"):

@@ -122,6 +122,8 @@ def capture_submission_callback(
     if not created and already_told(capture.db, draft):
         return  # Slack redelivered this person's form: their first confirmation stands
     permalink = _permalink(client, origin) if from_message and created else None
+    if draft.external:  # shown as to someone of another organisation, even a message a colleague saved first
+        card = replace(card, external=True)
     send_confirmation(
         capture, client, lang, user_id, card, created=created, permalink=permalink, channel_id=origin.channel_id
     )

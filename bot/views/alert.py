@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import ids
-from bot.i18n import plural, t
+from bot.i18n import MESSAGES, plural, t
 from bot.views.digest import link
 from bot.views.safe import quote, safe
 from bot.views.slack_text import quote as stored_quote
@@ -35,7 +35,7 @@ def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_b
     kind = t(lang, f"kind_{card.kind}") if card.kind else t(lang, "kind_pending")
     lines = [f"*{alert_title(lang, card.id, votes)}*", stored_quote(card.text, 2500)]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
-    context = [kind]
+    context = [kind, t(lang, "external_marker")] if card.external else [kind]
     if card.signal and card.subject:
         context.append(f"{t(lang, f'signal_{card.signal}')} — {safe(card.subject, 200)}")
     original = link(card.permalink, t(lang, "alert_original"))
@@ -70,7 +70,11 @@ def escalation_alert_blocks(card: InsightCard, lang: str, votes: int, *, acted_b
 
 def status_note_text(card: InsightCard, lang: str, by: str) -> str:
     """The notification line the reporter gets when a manager changes the status of their insight (and, when
-    it is assigned, to whom)."""
+    it is assigned, to whom); a person of another organisation is told what happened, never who did it."""
+    if card.external:
+        key = f"external_status_{card.status}"
+        what = t(lang, key if key in MESSAGES["fr"] else "external_status_open")
+        return t(lang, "external_status_note", id=card.id, what=what)
     if card.status == "assigned" and card.assignee_id and _USER_ID.fullmatch(card.assignee_id):
         return t(lang, "status_note_assigned", id=card.id, assignee=card.assignee_id, user=safe(by, 40))
     return t(lang, "status_note", id=card.id, status=t(lang, f"status_{card.status}"), user=safe(by, 40))
@@ -84,10 +88,11 @@ def assigned_blocks(card: InsightCard, lang: str, by: str) -> list[Block]:
 
 
 def status_note_blocks(card: InsightCard, lang: str, by: str, note: str | None = None) -> list[Block]:
-    """What the reporter reads: that line, the manager's note if any, and their insight quoted."""
+    """What the reporter reads: that line, the manager's note if any, and their insight quoted. The note is the
+    team's: a person of another organisation is not shown it."""
     text = status_note_text(card, lang, by)
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{text}\n{stored_quote(card.text, 2000)}"))]
-    if note:
+    if note and not card.external:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=f"{t(lang, 'status_note_words')}\n{quote(note, 2500)}"))
         )

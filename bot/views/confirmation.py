@@ -46,9 +46,52 @@ def tag_lines(card: InsightCard, lang: str) -> list[str]:
     return lines
 
 
+def _delete_button(lang: str, card: InsightCard) -> ButtonElement:
+    return ButtonElement(
+        action_id=ids.ACTION_DELETE,
+        text=t(lang, "delete"),
+        value=str(card.id),
+        style="danger",
+        confirm=ConfirmObject(
+            title=t(lang, "delete_confirm_title"),
+            text=t(lang, "delete_confirm_text"),
+            confirm=t(lang, "delete_confirm_yes"),
+            deny=t(lang, "cancel"),
+            style="danger",
+        ),
+    )
+
+
+def external_confirmation_blocks(card: InsightCard, lang: str, *, again: bool = False) -> list[Block]:
+    """What a person of another organisation (Slack Connect) is shown: thanks, their own text, that the team will
+    read it, and their own controls (anonymous, delete). Nothing internal: no kind, customer signal, keywords,
+    similar insight of the workspace, nor the workspace's corrections. Saved again (someone else's insight):
+    no controls, it is not theirs."""
+    heading = t(lang, "saved_again" if again else "saved", id=card.id)
+    lines = [t(lang, "external_saved_note")]
+    if card.anonymous:
+        lines.append(t(lang, "anonymous_note"))
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*{heading}*\n{quote(card.text, 2800)}")),
+        ContextBlock(elements=[MarkdownTextObject(text=line) for line in lines]),
+    ]
+    if again:
+        return blocks
+    elements: list[ButtonElement] = []
+    if not card.anonymous:
+        elements.append(
+            ButtonElement(action_id=ids.ACTION_MAKE_ANONYMOUS, text=t(lang, "make_anonymous"), value=str(card.id))
+        )
+    elements.append(_delete_button(lang, card))
+    blocks.append(ActionsBlock(block_id=f"insight-{card.id}", elements=elements))
+    return blocks
+
+
 def confirmation_blocks(card: InsightCard, lang: str, *, again: bool = False) -> list[Block]:
     """Blocks for the confirmation (ephemeral reply or DM), with change-kind, change-signal, anonymous and delete
-    controls."""
+    controls; a person of another organisation gets :func:`external_confirmation_blocks`."""
+    if card.external:
+        return external_confirmation_blocks(card, lang, again=again)
     heading = t(lang, "saved_again" if again else "saved", id=card.id)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"*{heading}*\n{quote(card.text, 2800)}")),
@@ -81,21 +124,7 @@ def confirmation_blocks(card: InsightCard, lang: str, *, again: bool = False) ->
         elements.append(
             ButtonElement(action_id=ids.ACTION_MAKE_ANONYMOUS, text=t(lang, "make_anonymous"), value=str(card.id))
         )
-    elements.append(
-        ButtonElement(
-            action_id=ids.ACTION_DELETE,
-            text=t(lang, "delete"),
-            value=str(card.id),
-            style="danger",
-            confirm=ConfirmObject(
-                title=t(lang, "delete_confirm_title"),
-                text=t(lang, "delete_confirm_text"),
-                confirm=t(lang, "delete_confirm_yes"),
-                deny=t(lang, "cancel"),
-                style="danger",
-            ),
-        )
-    )
+    elements.append(_delete_button(lang, card))
     if card.duplicate_of is not None:
         elements.append(
             ButtonElement(

@@ -100,6 +100,11 @@ def _count(lang: str, count: CountDelta) -> str:
     return t(lang, "digest_count", count=number(lang, count.count), delta=_delta(lang, count))
 
 
+def external_mark(lang: str, external: bool) -> str:
+    """«externe (Slack Connect)» on an insight reported by a person of another organisation, else nothing."""
+    return t(lang, "external_marker") if external else ""
+
+
 def ref(lang: str, insight_id: int) -> str:
     """An insight's number as the texts say it: «n°28» in French, "#28" in English."""
     return t(lang, "insight_ref", id=insight_id)
@@ -191,7 +196,15 @@ def _item(lang: str, section: str, insight: DigestInsight, detail: str, *, manag
     closed = insight.status in _CLOSED
     status = f"_{t(lang, f'status_{insight.status}')}_" if closed else ""
     head = " · ".join(
-        part for part in (f"*{ref(lang, insight.id)}*", known(lang, "kind", insight.kind), detail, status) if part
+        part
+        for part in (
+            f"*{ref(lang, insight.id)}*",
+            known(lang, "kind", insight.kind),
+            external_mark(lang, insight.external),
+            detail,
+            status,
+        )
+        if part
     )
     lines = [head, quote(excerpt(insight.text), QUOTE_LIMIT), link(insight.permalink, t(lang, "digest_link"))]
     blocks: list[Block] = [_section("\n".join(line for line in lines if line))]
@@ -249,8 +262,9 @@ def _theme(lang: str, theme: ThemeDigest) -> list[Block]:
         text = "\n".join(
             part for part in (quote(excerpt(q.text), QUOTE_LIMIT), link(q.permalink, t(lang, "digest_link"))) if part
         )
+        head = " · ".join(part for part in (f"*{ref(lang, q.insight_id)}*", external_mark(lang, q.external)) if part)
         quoted = SectionBlock(
-            text=MarkdownTextObject(text=truncate(f"*{ref(lang, q.insight_id)}*\n{text}", SECTION_LIMIT)),
+            text=MarkdownTextObject(text=truncate(f"{head}\n{text}", SECTION_LIMIT)),
             accessory=insight_theme_menu(lang, q.insight_id),
         )
         blocks += [quoted, item_menu_block(lang, f"theme-{theme.key}", q.insight_id)]
@@ -291,7 +305,8 @@ def _text_list(lang: str, title: str, items: Sequence[DigestInsight]) -> list[Bl
     used = len(title)
     for insight in items[:LIST_SHOWN]:
         label = ref(lang, insight.id)
-        line = f"• {link(insight.permalink, label) or label} {mrkdwn(' '.join(insight.text.split()), LINE_LIMIT)}"
+        mark = f"_{external_mark(lang, True)}_ · " if insight.external else ""
+        line = f"• {link(insight.permalink, label) or label} {mark}{mrkdwn(' '.join(insight.text.split()), LINE_LIMIT)}"
         if used + 1 + len(line) > SECTION_LIMIT - 100:  # whole lines only: a cut could fall inside a link
             break
         lines.append(line)

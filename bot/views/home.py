@@ -28,7 +28,19 @@ from slack_sdk.models.views import View
 
 from bot.i18n import t
 from bot.views.digest import age as open_for
-from bot.views.digest import day, euros, excerpt, insights, item_controls, known, link, number, people, ref
+from bot.views.digest import (
+    day,
+    euros,
+    excerpt,
+    external_mark,
+    insights,
+    item_controls,
+    known,
+    link,
+    number,
+    people,
+    ref,
+)
 from bot.views.safe import ELLIPSIS, from_slack, safe, truncate
 from bot.views.slack_text import quote
 from bot.views.themes import theme_header
@@ -137,7 +149,7 @@ def _card(lang: str, card: InsightCard, *details: str) -> list[str]:
     """The lines of an insight: number, kind, status and details, then the quoted text and its link."""
     kind = known(lang, "kind", card.kind, t(lang, "kind_pending"))
     status = f"_{known(lang, 'status', card.status)}_"
-    head = _head(f"*{ref(lang, card.id)}*", kind, status, *details)
+    head = _head(f"*{ref(lang, card.id)}*", kind, external_mark(lang, card.external), status, *details)
     return [head, quote(excerpt(card.text), QUOTE_LIMIT), link(card.permalink, t(lang, "digest_link"))]
 
 

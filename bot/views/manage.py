@@ -67,6 +67,8 @@ def _text_input(lang: str, block: str, label: str, *, optional: bool, multiline:
 
 def _excerpt(lang: str, card: InsightCard) -> Block:
     head = t(lang, "insight_ref", id=card.id)
+    if card.external:
+        head += f" · {t(lang, 'external_marker')}"
     return SectionBlock(text=MarkdownTextObject(text=f"*{head}*\n{stored_quote(card.text, 1500)}"))
 
 
@@ -81,7 +83,8 @@ def resolve_modal(lang: str, card: InsightCard, context: ModalContext) -> View:
         private_metadata=context.dumps(),
         blocks=[
             _excerpt(lang, card),
-            _text_input(lang, ids.BLOCK_NOTE, "resolve_note", optional=True),
+            # Someone of another organisation is told it was dealt with, not the team's note.
+            _text_input(lang, ids.BLOCK_NOTE, f"resolve_note{'_external' if card.external else ''}", optional=True),
             InputBlock(
                 block_id=ids.BLOCK_VALUE,
                 label=t(lang, "resolve_value"),

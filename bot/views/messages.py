@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.i18n import t
-from bot.views.digest import day, ref
+from bot.views.digest import day, external_mark, ref
 from bot.views.safe import safe, truncate
 from bot.views.slack_text import quote
 from models.read import InsightCard
@@ -63,7 +63,8 @@ def _card_list(lang: str, title: str, cards: Sequence[InsightCard]) -> list[Bloc
         kind = t(lang, f"kind_{card.kind}") if card.kind else t(lang, "kind_pending")
         status = t(lang, f"status_{card.status}")
         date = day(lang, card.created_at) if card.created_at else ""
-        head = f"*{ref(lang, card.id)}* · {kind} · _{status}_"
+        mark = f"{external_mark(lang, True)} · " if card.external else ""
+        head = f"*{ref(lang, card.id)}* · {kind} · {mark}_{status}_"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{head}\n{quote(card.text, 600)}")))
         if date:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=date)]))

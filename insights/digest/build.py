@@ -49,6 +49,7 @@ class DigestInsight:
     resolved_at: datetime | None = None
     value_eur: float | None = None
     theme_key: str | None = None
+    external: bool = False  # reported by a person of another organisation (Slack Connect)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Quote:
     insight_id: int
     text: str
     permalink: str | None
+    external: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ def _theme(
         reporters=reporters,
         trend=trend.trend if trend else "new",
         previous_size=trend.previous_size if trend else 0,
-        quotes=tuple(Quote(m.id, m.text, m.permalink) for m in best),
+        quotes=tuple(Quote(m.id, m.text, m.permalink, m.external) for m in best),
         quotes_withheld=small and any(m.anonymous for m in members),
     )
 
