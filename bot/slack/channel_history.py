@@ -23,6 +23,7 @@ from insights.slack_export import ExportChannel, ExportMessage, message_of
 
 PAGE_LIMIT: Final = 200  # Slack's recommended page size for history and replies
 LIST_LIMIT: Final = 1000
+PLACEHOLDER_NAMES: Final = frozenset({"privategroup", "directmessage"})
 # ``<#C0123|name>``, ``<#C0123>`` (Slack's channel token), ``#name``, or a bare channel id.
 _TOKEN = re.compile(r"^<#(?P<id>[CG][A-Z0-9]+)(?:\|(?P<name>[^>]*))?>$")
 _NAME = re.compile(r"^#(?P<name>[\w.\-]{1,80})$", re.UNICODE)
@@ -96,8 +97,10 @@ def resolve(client: WebClient, ref: ChannelRef, here: ExportChannel | None = Non
     (``conversations.info`` for an id, ``conversations.list`` for a name); raises :class:`ChannelUnreadable`."""
     if ref.id and ref.name:
         return ExportChannel(ref.id, ref.name)
-    if here is not None and (ref.id == here.id or (ref.name and ref.name == here.name.lower())):
-        return here
+    # Slack names the place of a command "privategroup" or "directmessage" there, not by the channel's name.
+    if here is not None and here.name not in PLACEHOLDER_NAMES:
+        if ref.id == here.id or (ref.name and ref.name == here.name.lower()):
+            return here
     if ref.id:
         try:
             info = _call(client.conversations_info, channel=ref.id).get("channel") or {}

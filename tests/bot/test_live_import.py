@@ -411,3 +411,15 @@ def test_nothing_older_than_the_workspace_retention_is_read_or_imported(
     assert [text for _, _, _, text in _stored(sessions)] == [recent["text"]]
     [first] = slack_state.calls("conversations.history")
     assert float(first.params["oldest"]) == (NOW - timedelta(days=10)).timestamp()  # later than the day asked
+
+
+def test_a_private_channel_the_command_was_typed_in_is_named_by_slack_not_by_its_placeholder(
+    sessions: sessionmaker[Session], web_client: Mock, slack_state: FakeSlack, stub_tagger: StubTagger
+) -> None:
+    slack_state.seed_channel("G0SECRET01", "direction", channel_messages(), private=True)
+    sent = Sent()
+    here = ExportChannel("G0SECRET01", "privategroup")  # what a slash command says of a private channel
+    _imports(sessions, web_client, stub_tagger, sent).run(_request("G0SECRET01", here=here))
+    assert sent.texts[-1].startswith("*Import de #direction terminé*")
+    with sessions.begin() as session:
+        assert set(session.scalars(select(Insight.channel_name))) == {"direction"}
