@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import logging
 import re
 import time
@@ -26,7 +27,7 @@ from models.schema import DigestRun, Workspace
 from tests.e2e.conftest import Pepites, start_pepites
 from tests.e2e.helpers import stored
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_requests import new_trigger_id
+from tests.support.slack_requests import BOT_USER_ID, JSON, event_envelope, new_trigger_id, reaction_event
 
 CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "a-client-secret-for-tests"
@@ -232,3 +233,98 @@ def test_an_install_logged_at_debug_shows_no_token_secret_or_code(oauth_app: Pep
     assert "oauth.v2.access" in logged  # the exchange was logged, at DEBUG…
     for secret in (token, CLIENT_SECRET, "code-T9", "U9"):  # …without what it carried
         assert secret not in logged
+
+
+GRID_TEAM, GRID_ORG, GRID_CHANNEL = "T0GRID01", "E0ACME01", "C0GRIDDIG"
+
+
+def _grid_event(app: Pepites, event: dict[str, Any]) -> None:
+    """An event of the Grid workspace as Slack sends it: the org in the envelope and in ``authorizations``."""
+    envelope = event_envelope(
+        event,
+        team_id=GRID_TEAM,
+        authorizations=[
+            {
+                "enterprise_id": GRID_ORG,
+                "team_id": GRID_TEAM,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+    )
+    envelope.update(enterprise_id=GRID_ORG, context_enterprise_id=GRID_ORG)
+    assert app.slack.post(json.dumps(envelope).encode(), JSON).status == 200
+    app.runtime.services.inbox.wait_idle()
+
+
+def test_a_grid_workspace_installed_through_oauth_gets_its_digest_from_the_scheduler_with_its_bot(
+    database_url: str, fake_slack: FakeSlack, shared_tagger: SubprocessTagger
+) -> None:
+    """An Enterprise Grid workspace installs (oauth.v2.access names its org), its W-users capture by command
+    and by reaction, and the scheduler posts its digest with the Grid bot's token, beside a plain workspace."""
+    fake_slack.client_credentials = (CLIENT_ID, CLIENT_SECRET)
+    start = datetime.now(UTC)
+    now = [start]
+    oauth = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET}
+    app = start_pepites(database_url, fake_slack, shared_tagger, schedule=True, clock=lambda: now[0], **oauth)
+    try:
+        code = "code-grid"
+        grid_token = fake_slack.grant_install(
+            code, GRID_TEAM, installer="W0INSTALL", team_name="Acme France", enterprise_id=GRID_ORG
+        )
+        state, cookie = begin_install(app)
+        page = get(app, "/slack/oauth_redirect?" + urlencode({"code": code, "state": state}), cookie)
+        assert page.status == 200, page.body
+        plain_token = install(app, "T7")
+        with app.sessions.begin() as session:
+            bots = session.execute(text("SELECT enterprise_id, team_id, bot_token FROM slack_bots")).all()
+            rows = session.execute(select(Workspace.team_id, Workspace.enterprise_id)).all()
+        assert {b.team_id: (b.enterprise_id, b.bot_token) for b in bots} == {
+            GRID_TEAM: (GRID_ORG, grid_token),
+            "T7": (None, plain_token),
+        }
+        assert dict(tuple(r) for r in rows) == {GRID_TEAM: GRID_ORG, "T7": None}
+
+        grid = {"enterprise_id": GRID_ORG, "enterprise_name": "Acme", "is_enterprise_install": "false"}
+        said = [
+            "Le VPN tombe tous les matins depuis la migration, impossible de joindre le CRM.",
+            "Le client Biocoop attend son devis depuis trois semaines, il menace de partir.",
+        ]
+        for n, words in enumerate(said):
+            answer = app.slack.command(words, team_id=GRID_TEAM, user_id=f"W0EMMA{n:03d}", **grid)
+            assert answer.status == 200 and "enregistrée" in answer.json()["text"]
+        fake_slack.messages[("C0GRIDOPS", "1700000900.000100")] = {
+            "type": "message",
+            "user": "W0DAVID01",
+            "text": "Les badges du site de Lyon ne s'activent plus le lundi matin.",
+            "ts": "1700000900.000100",
+        }
+        reaction = reaction_event(
+            "gem", user="W0DAVID01", item_channel="C0GRIDOPS", item_ts="1700000900.000100", item_user="W0DAVID01"
+        )
+        _grid_event(app, reaction)
+        # Tagged in the background, the reaction's confirmation is updated with the Grid bot's token.
+        [updated] = fake_slack.wait_for("chat.update", timeout=60)
+        assert updated.token == grid_token and updated.params["channel"] == "D0DAVID01"  # its DM
+        assert [i.text for i in stored(app.sessions)] == [
+            *said,
+            "Les badges du site de Lyon ne s'activent plus le lundi matin.",
+        ]
+
+        with app.sessions.begin() as session:
+            for team, channel in ((GRID_TEAM, GRID_CHANNEL), ("T7", "CT7")):
+                workspace = session.scalars(select(Workspace).where(Workspace.team_id == team)).one()
+                workspace.created_at = start - timedelta(days=30)
+                workspace.settings = {"digest_channel": channel}
+        fake_slack.reset()
+        now[0] = start + timedelta(days=7)  # the next Monday's digest is due: it covers the captures
+        _wait(lambda: len(_runs(app.sessions)) == 2, timeout=60)
+        assert _digests(fake_slack) == {GRID_CHANNEL: grid_token, "CT7": plain_token}
+        [digest] = [c.params for c in fake_slack.calls("chat.postMessage") if c.params["channel"] == GRID_CHANNEL]
+        assert "(3 pépites)" in str(digest["text"])
+        shown = json.dumps(digest["blocks"], ensure_ascii=False)
+        assert "Biocoop" in shown
+    finally:
+        app.server.stop()
+        app.runtime.stop()
