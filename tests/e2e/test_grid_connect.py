@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
-from models.schema import Vote, Workspace
-from tests.e2e.conftest import Pepites
+from bot.jobs.tagger_process import SubprocessTagger
+from models.schema import DigestRun, Vote, Workspace
+from tests.e2e.conftest import Pepites, start_pepites
 from tests.e2e.helpers import stored
+from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import (
     API_APP_ID,
     BOT_USER_ID,
@@ -181,3 +184,63 @@ def test_a_captured_message_follows_its_edit_and_its_deletion(pepites: Pepites) 
     assert "supprimé par son auteur" in insight.text and insight.keywords == [] and insight.permalink is None
     time.sleep(0.5)
     assert len(pepites.fake.calls("chat.postMessage")) == 2
+
+
+def test_a_connect_channel_makes_one_digest_of_the_installed_workspace_with_the_partners_insight_flagged(
+    database_url: str, fake_slack: FakeSlack, shared_tagger: SubprocessTagger
+) -> None:
+    """Reactions from the installed workspace, the org's other workspace and a partner: one digest, the installed
+    workspace's, where what the partner reported is flagged external; the partner was shown nothing internal."""
+    start = datetime.now(UTC)
+    now = [start]
+    app = start_pepites(
+        database_url, fake_slack, shared_tagger, schedule=True, clock=lambda: now[0], PEPITES_DIGEST_CHANNEL="C0DIGEST"
+    )
+    try:
+        said = "Le portail fournisseur refuse nos factures depuis lundi."
+        fake_slack.messages[(CHANNEL, TS)] = {**slack_message(said, user="W0D", ts=TS), "user_team": "T111"}
+        partner_ts = "1700000300.000100"
+        partner_said = "Vos livraisons à Rennes arrivent avec deux jours de retard, notre client final râle."
+        partner_message = {**slack_message(partner_said, user="U0EXT", ts=partner_ts), "user_team": "T0EXT"}
+        fake_slack.messages[(CHANNEL, partner_ts)] = partner_message
+        react(app, "gem", "W0A", "T111", "E1")  # a colleague saves the colleague's message
+        react(app, "arrow_up", "W0B", "T222", "E1")  # the org's other workspace votes
+        react(app, "arrow_up", "U0EXT2", "T0EXT", "E9")  # a partner votes
+        event = {
+            **reaction_event("gem", user="U0EXT", item_channel=CHANNEL, item_ts=partner_ts, item_user="U0EXT"),
+            "user_team": "T0EXT",
+        }
+        partner_gem = envelope(event, team="T0EXT", enterprise="E9", auth=INSTALLED, shared=True)
+        assert app.slack.post(partner_gem, JSON).status == 200
+        app.runtime.services.inbox.wait_idle()
+        [partner_dm] = [c for c in fake_slack.wait_for("chat.postMessage", count=2) if c.params["channel"] == "U0EXT"]
+        shown = json.dumps([partner_dm.params["text"], partner_dm.params["blocks"]], ensure_ascii=False)
+        assert partner_said in shown and "L'équipe va la lire" in shown
+        assert "Type" not in shown and "Signal client" not in shown and "Changer" not in shown
+        insights = stored(app.sessions)
+        assert [(i.text, i.external) for i in insights] == [(said, False), (partner_said, True)]
+        with app.sessions.begin() as session:
+            assert session.scalars(select(Workspace.team_id)).all() == ["T111"]
+            workspace = session.scalars(select(Workspace)).one()
+            workspace.created_at = start - timedelta(days=30)
+        fake_slack.reset()
+        now[0] = start + timedelta(days=7)  # the next digest is due: it covers these captures
+        deadline = time.monotonic() + 60
+        while not _posted_runs(app):
+            assert time.monotonic() < deadline, "no digest posted"
+            time.sleep(0.1)
+        time.sleep(1.0)  # a digest for another team's "workspace" would come now
+        digests = [c for c in fake_slack.calls("chat.postMessage") if c.params["channel"] == "C0DIGEST"]
+        assert len(digests) == 1 and "(2 pépites)" in str(digests[0].params["text"])
+        sections = [b["text"]["text"] for b in digests[0].params["blocks"] if b.get("type") == "section"]
+        flagged = [s for s in sections if "externe (Slack Connect)" in s]
+        assert flagged and all("Rennes" in s for s in flagged)  # the partner's, not the colleague's
+        assert _posted_runs(app) == ["posted"]
+    finally:
+        app.server.stop()
+        app.runtime.stop()
+
+
+def _posted_runs(app: Pepites) -> list[str]:
+    with app.sessions.begin() as session:
+        return [r.status for r in session.scalars(select(DigestRun).where(DigestRun.status == "posted"))]
