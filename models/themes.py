@@ -158,9 +158,11 @@ def readings_of(
     since: datetime | None = None,
     unthemed: bool = False,
     until: datetime | None = None,
+    themed: bool = False,
 ) -> dict[str, Reading]:
     """Stored readings of the workspace's insights (those ``ids``, or created in ``[since, until)``; only those no
-    theme holds with ``unthemed``), by insight id as a string; insights without a vector are left out."""
+    theme holds with ``unthemed``, only those one holds with ``themed``), by insight id as a string; insights without
+    a vector are left out."""
     statement = select(Insight.id, Insight.language, Insight.words, Insight.vector, Insight.reporter_hash).where(
         Insight.workspace_id == workspace_id, Insight.vector.is_not(None)
     )
@@ -170,6 +172,8 @@ def readings_of(
         statement = statement.where(Insight.created_at < until)
     if unthemed:
         statement = statement.where(Insight.theme_key.is_(None))
+    if themed:
+        statement = statement.where(Insight.theme_key.is_not(None))
     out: dict[str, Reading] = {}
     chunks: list[list[int] | None] = [None]
     if ids is not None:
@@ -187,12 +191,16 @@ def readings_of(
 def member_readings(session: Session, cat: Catalogue, workspace_id: int, since: datetime) -> dict[str, Reading]:
     """Readings the catalogue's space is built from: members created since ``since`` (the recent weeks say what a
     theme is about now) and every member a manager moved or whose theme a manager curated."""
-    recent = readings_of(session, workspace_id, since=since)
+    members = set(cat.theme_of)
+    if not members:
+        return {}
+    # Members only (``insight.theme_key`` is kept with the catalogue by :func:`refresh`): every batch the tagging
+    # worker joins reads this, and decoding each recent insight's words and vector held the GIL for long.
+    recent = readings_of(session, workspace_id, since=since, themed=True)
     curated = [int(m) for t in cat.themes.values() if t.curated or t.pinned for m in t.members if m.isdigit()]
     missing = [m for m in curated if str(m) not in recent]
     if missing:
         recent.update(readings_of(session, workspace_id, ids=missing))
-    members = set(cat.theme_of)
     return {i: r for i, r in recent.items() if i in members}
 
 

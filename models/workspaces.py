@@ -29,9 +29,16 @@ def ensure_workspace(
     workspace: ``ValueError``."""
     if not team_id:
         raise ValueError("a workspace needs a team id")
-    statement = dialect_insert(session, Workspace).values(team_id=team_id, name=name, settings={}, created_at=utcnow())
-    session.execute(statement.on_conflict_do_nothing(index_elements=["team_id"]))
-    workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one()
+    find = select(Workspace).where(Workspace.team_id == team_id)
+    # Read first: the row almost always exists, and the INSERT would make every capture a writer from its first
+    # statement (on SQLite, holding the database's one write lock for the whole unit of work).
+    workspace = session.scalars(find).one_or_none()
+    if workspace is None:
+        statement = dialect_insert(session, Workspace).values(
+            team_id=team_id, name=name, settings={}, created_at=utcnow()
+        )
+        session.execute(statement.on_conflict_do_nothing(index_elements=["team_id"]))
+        workspace = session.scalars(find).one()
     if name and workspace.name != name:
         workspace.name = name
     if enterprise_id and workspace.enterprise_id != enterprise_id:

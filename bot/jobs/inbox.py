@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.payloads import workspace_of
+from models.db import mark_background
 from models.events import ClaimedEvent, claim, fail, finish, prune, record, release, unclaimed, unfinished
 from models.schema import utcnow
 
@@ -101,7 +102,10 @@ class EventInbox:
     def start(self) -> None:
         if self._thread is None:
             self._stopping.clear()
-            self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="event")
+            # Background writers: their SQLite writes wait while a request's are queued (models.db.WriteGate).
+            self._pool = ThreadPoolExecutor(
+                max_workers=self._threads, thread_name_prefix="event", initializer=mark_background
+            )
             self._thread = threading.Thread(target=self._run, name="event-inbox", daemon=True)
             self._thread.start()
 
@@ -204,6 +208,7 @@ class EventInbox:
             self._wake.set()  # a thread is free: claim the next one
 
     def _run(self) -> None:
+        mark_background()
         while not self._stopping.is_set():
             self._wake.clear()
             self.drain_once()

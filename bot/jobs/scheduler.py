@@ -32,6 +32,7 @@ from bot.flows.themes import catch_up
 from bot.jobs.digest_delivery import DigestNotPosted, post_weekly
 from bot.slack.managers import ManagerDirectory
 from bot.workspace_config import WorkspaceConfig
+from models.db import background_writes
 from models.digests import claim_digest, finish_digest
 from models.privacy import purge_older_than
 from models.read import card_by_id
@@ -113,7 +114,8 @@ class DigestScheduler:
 
     def _tick_safely(self) -> None:
         try:
-            self.tick()
+            with background_writes():  # a request's writes go first (models.db.WriteGate)
+                self.tick()
         except Exception:  # noqa: BLE001 - the next tick tries again; the scheduler must keep running
             log.exception("the digest tick failed")
 

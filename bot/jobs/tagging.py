@@ -26,6 +26,7 @@ from bot.slack.cache import TTLCache
 from insights.tagging.duplicates import DuplicateIndex
 from insights.tagging.known import Role, build_known, found_role, learn_all, learn_found
 from insights.types import KnownOrgs, Tags
+from models.db import mark_background
 from models.history import imported_orgs
 from models.insights import channel_names, people_said_orgs, untagged_insight_ids
 from models.read import InsightCard
@@ -88,7 +89,9 @@ class TaggingWorker:
         self._known = known or KnownOrgs()
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._notifier = ThreadPoolExecutor(max_workers=notify_threads, thread_name_prefix="confirm")
+        self._notifier = ThreadPoolExecutor(
+            max_workers=notify_threads, thread_name_prefix="confirm", initializer=mark_background
+        )
         self._idle = threading.Condition()
         self._stopping = threading.Event()
         # Ids queued and not yet tagged: the minute's sweep finds them untagged too, and must not queue
@@ -135,6 +138,7 @@ class TaggingWorker:
             return self._idle.wait_for(lambda: not self._queued, timeout)
 
     def _run(self) -> None:
+        mark_background()  # its SQLite writes wait while a request's are queued (models.db.WriteGate)
         self._sweep()
         while True:
             try:
@@ -187,15 +191,18 @@ class TaggingWorker:
         teams: dict[int, str] = {}
         with self._sessions.begin() as session:
             indexes = {team: self._duplicate_index(session, team) for team in by_team}
-            for insight_id, tags in tagged.items():
+        for insight_id, tags in tagged.items():
+            # One insight's tags per unit of work: on SQLite a write transaction holds the database's only write
+            # lock, and a whole batch's (tens of milliseconds) kept captures waiting for it before their ack.
+            with self._sessions.begin() as session:
                 saved = store_tags(session, insight_id, tags)
-                if saved is None:  # deleted while it was being read
-                    continue
-                where: dict[str, object] = dict(saved.confirmation)
-                if where:
-                    where["team"] = saved.team_id  # the confirmation speaks the workspace's language
-                cards.append((saved.card, where))
-                teams[insight_id] = saved.team_id
+            if saved is None:  # deleted while it was being read
+                continue
+            where: dict[str, object] = dict(saved.confirmation)
+            if where:
+                where["team"] = saved.team_id  # the confirmation speaks the workspace's language
+            cards.append((saved.card, where))
+            teams[insight_id] = saved.team_id
         self._join_themes(teams)
         cards = self._with_duplicates(cards, teams, indexes)
         for card, where in cards:
