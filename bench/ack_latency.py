@@ -2,7 +2,7 @@
 Bolt app, same load, same run.
 
     python -m bench.ack_latency [--rate 50] [--duration 60] [--warmup 3] [--only bare|pepites]
-                                [--surface command|reaction|both]
+                                [--surface command|reaction|both] [--postgres postgresql://…]
 
 A reaction's 2xx comes once the insight is stored and its confirmation sent (the message is read with
 ``reactions.get`` from the fake Web API first), so it measures the whole capture.
@@ -10,7 +10,8 @@ A reaction's 2xx comes once the insight is stored and its confirmation sent (the
 Each app runs in its own process (as behind a load balancer: the load generator does not share its GIL),
 behind waitress with the same thread count; the load generator and a fake Slack Web API (for the real
 app's follow-up calls and response URLs) run here. Goals: p99 <= 50 ms, and p50 <= 1.5x the bare app's.
-Exits 1 when a goal is missed or an app could not be measured.
+Exits 1 when a goal is missed or an app could not be measured. The real app stores in a fresh SQLite file per
+run, or with ``--postgres`` in a throwaway database created on that server for the run and dropped after it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -205,13 +208,44 @@ def _wait_ready(port: int, timeout: float) -> str:
     return f"{state} after {timeout:.0f}s"
 
 
+@contextmanager
+def _database(postgres: str | None, workdir: Path, name: str) -> Iterator[str]:
+    """A fresh database for one run: a SQLite file in ``workdir``, or a PostgreSQL database created on the
+    ``postgres`` server (its URL names the database to connect to for that) and dropped after the run."""
+    if not postgres:
+        yield f"sqlite:///{workdir / f'{name}.db'}"
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from models.db import normalise_url
+
+    server = make_url(normalise_url(postgres))
+    database = f"pepites_bench_{name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+    conninfo = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield server.set(database=database).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
 def measure(kind: str, surface: str, fake: FakeSlack, args: argparse.Namespace, workdir: Path) -> Measured:
     """Start one app in a child process, warm it up, load it with one surface's requests, stop it."""
+    if kind == "bare":  # no database
+        return _measure(kind, surface, fake, args, f"sqlite:///{workdir / f'{kind}-{surface}.db'}")
+    with _database(args.postgres, workdir, f"{kind}-{surface}") as database_url:
+        return _measure(kind, surface, fake, args, database_url)
+
+
+def _measure(kind: str, surface: str, fake: FakeSlack, args: argparse.Namespace, database_url: str) -> Measured:
     requests = REQUESTS[surface]
     config = {
         "threads": str(args.threads),
         "api_url": fake.base_url,
-        "database_url": f"sqlite:///{workdir / f'{kind}-{surface}.db'}",
+        "database_url": database_url,
         "secret_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
     }
     context = multiprocessing.get_context("spawn")
@@ -267,7 +301,7 @@ def report(runs: list[Measured], args: argparse.Namespace, surface: str = "comma
     print(
         f"\nack latency of {what}: {args.rate:g} req/s for {args.duration:g}s, open loop, "
         f"{args.concurrency} keep-alive connections, waitress {args.threads} threads, "
-        f"{os.cpu_count()} CPUs\n"
+        f"{os.cpu_count()} CPUs, {'PostgreSQL' if args.postgres else 'SQLite'}\n"
     )
     print(f"{'app':8} {'planned':>7} {'sent':>6} {'2xx':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}  errors")
     for run in runs:
@@ -311,6 +345,7 @@ def _save(runs: list[Measured], args: argparse.Namespace, path: Path) -> None:
         "concurrency": args.concurrency,
         "threads": args.threads,
         "cpus": os.cpu_count(),
+        "database": "postgresql" if args.postgres else "sqlite",
         "runs": [
             {
                 "app": run.label,
@@ -347,6 +382,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=sorted(SERVERS), help="measure one app only")
     parser.add_argument("--surface", choices=(*REQUESTS, "both"), default="both", help="what to send (default both)")
     parser.add_argument("--start-timeout", type=float, default=120.0, help="seconds to wait for an app to start")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="store in PostgreSQL: a throwaway database created on this server per run (default: SQLite files)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file (e.g. bench/results/…)")
     args = parser.parse_args(argv)
 
