@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,12 +31,14 @@ from models.history import add_tagged, resume_after, save_checkpoint, stored_key
 from models.insights import InsightDraft
 from models.privacy import ReporterVault
 from models.themes import catalogue_of
+from models.weeks import week_key
 from models.workspaces import ensure_workspace, find_workspace
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 128  # candidates tagged and stored per unit of work
 MAX_READ_PER_BATCH = 5000  # a checkpoint at least this often, even when few messages are candidates
+THEME_WEEKS = 4  # imported weeks whose themes are built per unit of work (memory: these and the 8 before)
 
 
 @dataclass
@@ -105,6 +107,9 @@ class HistoryImport:
         self.bot_users, self.progress, self.batch_size = bot_users, progress, batch_size
         self.now = now or datetime.now(UTC)
         self.report = ImportReport()
+        # The insights stored by this run, by week (their ids and the first one's time), for the themes.
+        self._weeks: dict[str, list[int]] = defaultdict(list)
+        self._week_first: dict[str, datetime] = {}
         self.since_cutoff = datetime.combine(since, datetime.min.time(), UTC) if since else None
         self.retention_cutoff = self.now - timedelta(days=config.retention_days) if config.retention_days else None
         with sessions.begin() as session:
@@ -211,6 +216,11 @@ class HistoryImport:
             )
         if len(stored) < len(batch):  # captured live since the check
             self.report.skipped["already_stored"] += len(batch) - len(stored)
+        for key, insight_id in stored.items():
+            moment = _moment(keyed[key].ts)
+            week = week_key(moment.date())
+            self._weeks[week].append(insight_id)
+            self._week_first[week] = min(moment, self._week_first.get(week, moment))
         ids = list(stored.values())
         self.report.stored += len(ids)
         self.report.tagged += len(ids)
@@ -240,14 +250,24 @@ class HistoryImport:
         self.report.learned.append(tags.subject)
 
     def finish(self) -> ImportReport:
-        """Build the catalogue's themes for the imported weeks (the digest's trends read their weekly counts)."""
+        """Build the catalogue's themes for the imported weeks (the digest's trends read their weekly counts).
+
+        Oldest first, :data:`THEME_WEEKS` weeks per unit of work: each week's insights join the themes of the
+        weeks before it (those of the chunk, and :data:`bot.flows.themes.SPACE_WEEKS` before it) or found new
+        ones. Only those weeks are read at a time, so memory stays bounded whatever the length of the history."""
         report = self.report
         if self.dry_run or self.workspace_id is None or not report.stored_ids:
             report.themes_after = report.themes_before
             return report
+        weeks = sorted(self._weeks)
+        for start in range(0, len(weeks), THEME_WEEKS):
+            chunk = weeks[start : start + THEME_WEEKS]
+            ids = [i for week in chunk for i in self._weeks[week]]
+            as_of = min(self.now, self._week_first[chunk[0]])  # the chunk reads the themes of the weeks before it
+            with self.sessions.begin() as session:
+                report.theme_events += catch_up(
+                    session, self.workspace_id, as_of, found_new=True, lang=self.config.language, ids=ids
+                )
         with self.sessions.begin() as session:
-            report.theme_events = catch_up(
-                session, self.workspace_id, self.now, found_new=True, lang=self.config.language, ids=report.stored_ids
-            )
             report.themes_after = len(catalogue_of(session, self.workspace_id).active_themes())
         return report

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.history import run_import_command
 from bot.flows.digest import build_weekly, due_period
+from bot.flows.history import THEME_WEEKS
 from bot.jobs.tagging import workspace_orgs
 from bot.workspace_config import WorkspaceConfig
 from insights.types import KnownOrgs, Tags
@@ -187,9 +188,17 @@ def test_an_interrupted_import_resumes_after_its_checkpoint(
     assert len(_insights(sessions)) == 11
 
 
+@pytest.mark.parametrize("theme_weeks", [THEME_WEEKS, 1])
 def test_imported_weeks_have_themes_and_the_next_digest_shows_a_recurring_one(
-    database_url: str, sessions: sessionmaker[Session], export: Path, workspace: int
+    theme_weeks: int,
+    database_url: str,
+    sessions: sessionmaker[Session],
+    export: Path,
+    workspace: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Themes are built a few weeks per unit of work; one week at a time, a week still joins the themes before it.
+    monkeypatch.setattr("bot.flows.history.THEME_WEEKS", theme_weeks)
     code, out, _ = _run(database_url, export, StubTagger(), channels=["#retours-clients"])
     assert code == 0 and "themes: 0 new" not in out
     rows = _insights(sessions)
