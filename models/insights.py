@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from insights.types import KINDS, Kind, Tags
@@ -127,21 +127,18 @@ def save_tags(session: Session, insight: Insight, tags: Tags) -> None:
     """Store the tagger's output; a kind, signal or subject set by a person is kept, even one set while
     tagging ran.
 
-    Conditional UPDATEs rather than read-modify-write, so a correction committed between the tagger's
-    read and its write is never overwritten (no lost update, on SQLite and PostgreSQL alike).
+    One conditional UPDATE rather than read-modify-write, so a correction committed between the tagger's
+    read and its write is never overwritten (no lost update, on SQLite and PostgreSQL alike); one statement, as
+    on SQLite it holds the database's write lock that captures wait for before their ack.
     """
     session.flush()
-    session.execute(update(Insight).where(Insight.id == insight.id).values(**read_values(tags)))
-    session.execute(
-        update(Insight)
-        .where(Insight.id == insight.id, or_(Insight.kind_set_by.is_(None), Insight.kind_set_by != "person"))
-        .values(**kind_values(tags))
-    )
-    session.execute(
-        update(Insight)
-        .where(Insight.id == insight.id, or_(Insight.signal_set_by.is_(None), Insight.signal_set_by != "person"))
-        .values(**signal_values(tags))
-    )
+    values: dict[str, Any] = read_values(tags)
+    model = ((Insight.kind_set_by, kind_values(tags)), (Insight.signal_set_by, signal_values(tags)))
+    for set_by, model_values in model:  # what a person set stays
+        for name, value in model_values.items():
+            column = getattr(Insight, name)
+            values[name] = case((set_by == "person", column), else_=literal(value, column.type))
+    session.execute(update(Insight).where(Insight.id == insight.id).values(**values))
     session.refresh(insight)
 
 
