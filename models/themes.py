@@ -9,11 +9,16 @@ back (the next tick starts again from the longer log), so every replica replays 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import JSON, Connection, Engine, Select, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from insights.themes.catalogue import (
@@ -26,9 +31,10 @@ from insights.themes.catalogue import (
     Moved,
     Renamed,
     Undone,
+    extended,
     replay,
 )
-from insights.themes.stored import stored_reading
+from insights.themes.stored import reading_of, unpack_vectors
 from insights.themes.types import Reading
 from models.db import dialect_insert
 from models.schema import CatalogueTheme, Insight, ThemeEvent, utcnow
@@ -55,7 +61,7 @@ def _payload(event: Event) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items() if k not in _COMMON}
 
 
-def _event(row: ThemeEvent) -> Event:
+def _event(row: Any) -> Event:
     cls = EVENT_KINDS[row.kind]
     payload = {k: tuple(v) if isinstance(v, list) else v for k, v in (row.payload or {}).items()}
     return cls(seq=row.seq, by=row.by, at=row.at.isoformat() if row.at else "", **payload)
@@ -63,13 +69,85 @@ def _event(row: ThemeEvent) -> Event:
 
 def load_log(session: Session, workspace_id: int) -> list[Event]:
     """The workspace's catalogue events, in order."""
-    rows = session.scalars(select(ThemeEvent).where(ThemeEvent.workspace_id == workspace_id).order_by(ThemeEvent.seq))
-    return [_event(row) for row in rows]
+    return [_event(row) for row in session.execute(_log_rows(workspace_id))]
 
 
 def catalogue_of(session: Session, workspace_id: int) -> Catalogue:
-    """The workspace's catalogue now (the log replayed)."""
-    return replay(load_log(session, workspace_id))
+    """The workspace's catalogue now (the log replayed), as this session sees the log.
+
+    Replaying a long log on every call was most of a digest's build, so each process keeps the last catalogue it
+    read per workspace and database (:data:`_CATALOGUES`), with the mark of the log it came from: how many events,
+    the highest row id and that row's ``seq``, ``kind`` and ``at``. It is used only while the stored log still
+    starts with those rows: a cheap query reads the count and highest id; if they are the cached ones and the
+    cached last row is unchanged, the cached catalogue is returned; if only newer rows were added (count grown by
+    exactly the rows above the cached id), those alone are read and applied (:func:`extended`); anything else
+    (fewer rows, a rewritten tail after a rollback — SQLite can reuse a rolled-back id, but not its ``at`` —, a
+    workspace deleted) reads and replays the whole log. So a replica sees another's events as soon as they are
+    committed, and its own uncommitted ones inside its transaction. The returned catalogue is shared: read it,
+    never change it."""
+    count, last_id = session.execute(
+        select(func.count(ThemeEvent.id), func.max(ThemeEvent.id)).where(ThemeEvent.workspace_id == workspace_id)
+    ).one()
+    if not count:
+        return replay([])
+    key = (_bind_key(session), workspace_id)
+    with _CATALOGUES_LOCK:
+        cached = _CATALOGUES.get(key)
+    cat: Catalogue | None = None
+    if cached is not None and cached.last_id <= last_id and cached.count <= count:
+        row = session.execute(
+            select(ThemeEvent.seq, ThemeEvent.kind, ThemeEvent.at).where(ThemeEvent.id == cached.last_id)
+        ).one_or_none()
+        if row is not None and tuple(row) == cached.last_row:
+            if (cached.count, cached.last_id) == (count, last_id):
+                return cached.catalogue
+            newer = list(session.execute(_log_rows(workspace_id).where(ThemeEvent.id > cached.last_id)))
+            if len(newer) == count - cached.count:
+                cat = extended(cached.catalogue, [_event(r) for r in newer])
+    if cat is None:
+        rows = list(session.execute(_log_rows(workspace_id)))
+        cat = replay([_event(r) for r in rows])
+    last = session.execute(select(ThemeEvent.seq, ThemeEvent.kind, ThemeEvent.at).where(ThemeEvent.id == last_id)).one()
+    with _CATALOGUES_LOCK:
+        _CATALOGUES[key] = _Cached(count, last_id, tuple(last), cat)
+        _CATALOGUES.move_to_end(key)
+        while len(_CATALOGUES) > CACHED_CATALOGUES:
+            _CATALOGUES.popitem(last=False)
+    return cat
+
+
+@dataclass(frozen=True)
+class _Cached:
+    count: int
+    last_id: int
+    last_row: tuple[Any, ...]
+    catalogue: Catalogue
+
+
+CACHED_CATALOGUES: Final = 32
+_CATALOGUES: OrderedDict[tuple[int, int], _Cached] = OrderedDict()
+_CATALOGUES_LOCK = threading.Lock()
+_BINDS: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+_NEXT_BIND = itertools.count(1)
+
+
+def _bind_key(session: Session) -> int:
+    """A number per engine (database) this process opened; never reused, unlike ``id()``."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with _CATALOGUES_LOCK:
+        number = _BINDS.get(engine)
+        if number is None:
+            number = _BINDS[engine] = next(_NEXT_BIND)
+        return number
+
+
+def _log_rows(workspace_id: int) -> Select[Any]:
+    return (
+        select(ThemeEvent.seq, ThemeEvent.kind, ThemeEvent.payload, ThemeEvent.by, ThemeEvent.at)
+        .where(ThemeEvent.workspace_id == workspace_id)
+        .order_by(ThemeEvent.seq)
+    )
 
 
 def append_events(session: Session, workspace_id: int, events: Sequence[Event], at: datetime | None = None) -> None:
@@ -106,7 +184,7 @@ def append_events(session: Session, workspace_id: int, events: Sequence[Event], 
 def record(session: Session, workspace_id: int, cat: Catalogue, events: Sequence[Event]) -> Catalogue:
     """Append ``events`` to ``cat``'s log, refresh the cached themes and memberships; the new catalogue."""
     append_events(session, workspace_id, events)
-    new = replay((*cat.log, *events))
+    new = extended(cat, events)
     refresh(session, workspace_id, new)
     return new
 
@@ -159,11 +237,13 @@ def readings_of(
     unthemed: bool = False,
     until: datetime | None = None,
     themed: bool = False,
+    words: bool = True,
 ) -> dict[str, Reading]:
     """Stored readings of the workspace's insights (those ``ids``, or created in ``[since, until)``; only those no
     theme holds with ``unthemed``, only those one holds with ``themed``), by insight id as a string; insights without
-    a vector are left out."""
-    statement = select(Insight.id, Insight.language, Insight.words, Insight.vector, Insight.reporter_hash).where(
+    a vector are left out. ``words=False`` reads the vectors alone (the readings have no words)."""
+    stored_words = Insight.words if words else literal(None, JSON).label("words")
+    statement = select(Insight.id, Insight.language, stored_words, Insight.vector, Insight.reporter_hash).where(
         Insight.workspace_id == workspace_id, Insight.vector.is_not(None)
     )
     if since is not None:
@@ -181,10 +261,12 @@ def readings_of(
         chunks = [wanted[n : n + 1000] for n in range(0, len(wanted), 1000)]
     for chunk in chunks:
         query = (statement if chunk is None else statement.where(Insight.id.in_(chunk))).order_by(Insight.id)
-        for row in session.execute(query.execution_options(yield_per=2000)):
-            reading = stored_reading(str(row.id), row.language, row.words, row.vector, row.reporter_hash)
-            if reading is not None:
-                out[reading.id] = reading
+        for rows in session.execute(query.execution_options(yield_per=2000)).partitions():
+            vectors = unpack_vectors([row.vector for row in rows])
+            for row, vector in zip(rows, vectors, strict=True):
+                reading = reading_of(str(row.id), row.language, row.words, vector, row.reporter_hash)
+                if reading is not None:
+                    out[reading.id] = reading
     return out
 
 

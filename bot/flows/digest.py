@@ -129,7 +129,7 @@ def _week_themes(
 ) -> WeekThemes:
     insights = reading.rows.insights
     ids = [str(i.id) for i in insights]
-    readings = readings_of(session, workspace_id, ids=[i.id for i in insights])
+    readings = readings_of(session, workspace_id, ids=[i.id for i in insights], words=False)  # centrality: vectors
     reporters = {str(i.id): i.reporter for i in insights}
     return week_themes(catalogue_of(session, workspace_id), ids, readings, history_weeks(period), reporters, lang)
 

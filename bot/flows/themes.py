@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from insights.themes import curation
 from insights.themes.assign import ingest
-from insights.themes.catalogue import Catalogue, Event, Hidden, Merged, Moved, Renamed, Undone, replay
+from insights.themes.catalogue import Catalogue, Event, Hidden, Merged, Moved, Renamed, Undone, extended
+from insights.themes.features import terms_of
+from insights.themes.types import Reading
 from models.schema import Insight, utcnow
 from models.themes import (
     CatalogueConflict,
@@ -73,10 +75,11 @@ def catch_up(
             for insight_id, created in sorted(theme_weeks_of(session, [int(i) for i in fresh]).items()):
                 by_week[week_key(created.date())].append(str(insight_id))
             events: list[Event] = []
+            terms = _terms_by_id()
             for week in sorted(by_week):
                 batch = [fresh[i] for i in by_week[week]]
-                new = ingest(cat, batch, stored, week, lang, found_new=found_new)
-                cat = replay((*cat.log, *new))
+                new = ingest(cat, batch, stored, week, lang, found_new=found_new, terms=terms)
+                cat = extended(cat, new)
                 events += new
                 stored.update({r.id: r for r in batch if r.id in cat.theme_of})  # next week's batch sees them
             if events:
@@ -85,6 +88,19 @@ def catch_up(
     except (CatalogueConflict, IntegrityError):
         log.info("catalogue of workspace %s changed meanwhile; next time", workspace_id)
         return 0
+
+
+def _terms_by_id() -> Callable[[Reading], list[str]]:
+    """:func:`terms_of`, each insight's computed once (every week's batch rebuilds the space from all members)."""
+    seen: dict[str, list[str]] = {}
+
+    def terms(reading: Reading) -> list[str]:
+        found = seen.get(reading.id)
+        if found is None:
+            found = seen[reading.id] = terms_of(reading)
+        return found
+
+    return terms
 
 
 @dataclass(frozen=True)

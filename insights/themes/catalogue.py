@@ -14,6 +14,7 @@ What new insights are compared with is computed from this state by :mod:`themes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -184,3 +185,24 @@ def replay(log: Sequence[Event]) -> Catalogue:
     for event in effective(log):
         _apply(cat, event)
     return cat
+
+
+def extended(cat: Catalogue, events: Sequence[Event]) -> Catalogue:
+    """``replay((*cat.log, *events))``, without replaying ``cat.log`` again when ``events`` only add to it (no undo
+    among them, every ``seq`` after the log's, none an earlier undo names): a copy of ``cat`` with them applied.
+    ``cat`` is not changed."""
+    if not events:
+        return cat
+    last = max((e.seq for e in cat.log), default=0)
+    named = {e.target for e in cat.log if isinstance(e, Undone)}
+    if any(isinstance(e, Undone) or e.seq <= last or e.seq in named for e in events):
+        return replay((*cat.log, *events))
+    added = sorted(events, key=lambda e: e.seq)
+    themes = {
+        key: dataclasses.replace(theme, members=dict(theme.members), pinned=set(theme.pinned))
+        for key, theme in cat.themes.items()
+    }
+    copy = Catalogue(themes=themes, theme_of=dict(cat.theme_of), log=(*cat.log, *added))
+    for event in added:
+        _apply(copy, event)
+    return copy

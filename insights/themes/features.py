@@ -75,24 +75,35 @@ class LexicalSpace:
     insights are compared in, the same on every replica that holds the same members.
     """
 
-    def __init__(self, docs: Sequence[Sequence[str]]) -> None:
+    def __init__(self, docs: Sequence[Sequence[str]], keep_counts: bool = False) -> None:
         self.empty = not any(docs)
+        self._counts: sp.csr_matrix | None = None
         self.words = CountVectorizer(analyzer=_identity, dtype=np.float32)
         self.grams = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), dtype=np.float32)
         if self.empty:
             return
         counts = self.words.fit_transform(docs).tocsr()
+        if keep_counts:
+            self._counts = counts
         self.grams_of_terms = self.grams.fit_transform(self.words.get_feature_names_out()).tocsr()
         self.gram_idf = TfidfTransformer(sublinear_tf=True).fit(counts @ self.grams_of_terms)
         # Whole terms get IDF without sklearn's "+1": a term every insight uses separates none of them.
         self.word_idf = TfidfTransformer(sublinear_tf=True).fit(counts)
         self.word_idf.idf_ = self.word_idf.idf_ - 1.0
 
-    def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+    @classmethod
+    def fitted(cls, docs: Sequence[Sequence[str]]) -> tuple[LexicalSpace, sp.csr_matrix]:
+        """The space fitted on ``docs`` and ``docs``' rows in it (``transform(docs)``, counting them once)."""
+        space = cls(docs, keep_counts=True)
+        counts, space._counts = space._counts, None
+        return space, space.transform(docs, counts)
+
+    def transform(self, docs: Sequence[Sequence[str]], counts: sp.csr_matrix | None = None) -> sp.csr_matrix:
         """Unit sparse rows (zero rows for insights with no known term)."""
         if self.empty:
             return sp.csr_matrix((len(docs), 1), dtype=np.float32)
-        counts = self.words.transform(docs).tocsr()
+        if counts is None:
+            counts = self.words.transform(docs).tocsr()
         grams = normalize(self.gram_idf.transform(counts @ self.grams_of_terms), copy=False)
         words = normalize(self.word_idf.transform(counts), copy=False)
         rows = sp.hstack([words * np.sqrt(1 - CHAR_SHARE), grams * np.sqrt(CHAR_SHARE)], format="csr", dtype=np.float32)
@@ -128,8 +139,15 @@ def lexicon_terms(
     """Terms through a bilingual lexicon (the project's ``insights.themes.lexicon``): « livraison » and
     "delivery" become one term. Pass the result as ``terms=`` to grouping, assignment and ingest."""
 
+    @lru_cache(maxsize=200_000)
+    def term(word: Word) -> str | None:  # words recur: each distinct word is looked at once
+        if not is_content(word):
+            return None
+        found = term_of(word.lemma)
+        return found if is_theme_term(found) else None
+
     def terms(reading: Reading) -> list[str]:
-        return [t for t in (term_of(w.lemma) for w in reading.words if is_content(w)) if is_theme_term(t)]
+        return [t for t in map(term, reading.words) if t is not None]
 
     return terms
 

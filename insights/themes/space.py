@@ -73,8 +73,7 @@ def catalogue_space(
     use = unit_rows(use - mean)
     row_of = {m: i for i, m in enumerate(member_ids)}
     docs = [terms(readings[m]) for m in member_ids]
-    lexical = LexicalSpace(docs)
-    lex_rows = lexical.transform(docs)
+    lexical, lex_rows = LexicalSpace.fitted(docs)
     ids, use_centroids, lex_centroids = [], [], []
     for theme in themes:
         members = sorted(m for m in theme.members if m in readings)
