@@ -124,7 +124,7 @@ class _Cached:
     catalogue: Catalogue
 
 
-CACHED_CATALOGUES: Final = 32
+CACHED_CATALOGUES: Final = 16  # a workspace with 100k events holds ~50 MB
 _CATALOGUES: OrderedDict[tuple[int, int], _Cached] = OrderedDict()
 _CATALOGUES_LOCK = threading.Lock()
 _BINDS: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
