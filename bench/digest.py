@@ -130,14 +130,14 @@ def _measure(sessions: sessionmaker[Session], workspace: int, period: DigestPeri
         rows = week_rows(session, workspace, period.start, period.end)
         read = time.perf_counter() - started
     # The first build catches the week up (joins or groups the week's insights no theme holds), timed as
-    # ``first_s``; the next two are rolled back. On SQLite the catch-up's savepoint is the connection's outermost
-    # transaction (pysqlite opens none before it), so its release commits: the first build's catalogue events stay
-    # and the later builds find the week caught up, as a digest does after the tick.
+    # ``first_s``, and is committed, so the next two find the week caught up, as a digest does after the tick (on
+    # SQLite the catch-up's savepoint is the connection's outermost transaction, pysqlite opening none before it:
+    # its release commits even when the unit of work is rolled back). Those two are rolled back.
     with sessions() as session:
         started = time.perf_counter()
         build_weekly(session, workspace, CONFIG, period, persist=True)
         first = time.perf_counter() - started
-        session.rollback()
+        session.commit()
     tracemalloc.start()
     with sessions() as session:
         build_weekly(session, workspace, CONFIG, period, persist=True)
