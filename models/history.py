@@ -6,15 +6,16 @@ Repository functions take a session and never commit (the caller owns the unit o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from insights.types import Tags
 from models.db import dialect_insert
 from models.insights import InsightDraft, draft_values, kind_values, read_values, signal_values
-from models.schema import ImportCheckpoint, Insight, Workspace, utcnow
+from models.schema import ImportCheckpoint, ImportThemeWeek, Insight, Workspace, utcnow
 
 IMPORT_SOURCE = "import"
 
@@ -106,3 +107,57 @@ def imported_orgs(session: Session, team_id: str, limit: int = 2000) -> list[tup
         .limit(limit)
     )
     return [(str(subject), signal) for subject, signal in session.execute(statement) if subject]
+
+
+def monday_of(moment: datetime) -> str:
+    """The Monday (UTC, ISO) of the week an insight created at ``moment`` counts in."""
+    day = moment.astimezone(UTC).date()
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def mark_theme_weeks(session: Session, workspace_id: int, mondays: Iterable[str]) -> None:
+    """Those weeks hold imported insights whose themes are still to build (written with the batch that stored
+    them, so a stored batch always has its weeks marked)."""
+    rows = [{"workspace_id": workspace_id, "monday": monday} for monday in sorted(set(mondays))]
+    if rows:
+        statement = dialect_insert(session, ImportThemeWeek.__table__).on_conflict_do_nothing(
+            index_elements=["workspace_id", "monday"]
+        )
+        session.execute(statement, rows)
+
+
+def pending_theme_weeks(session: Session, workspace_id: int) -> list[str]:
+    """The marked weeks' Mondays, oldest first."""
+    return list(
+        session.scalars(
+            select(ImportThemeWeek.monday)
+            .where(ImportThemeWeek.workspace_id == workspace_id)
+            .order_by(ImportThemeWeek.monday)
+        )
+    )
+
+
+def clear_theme_weeks(session: Session, workspace_id: int, mondays: Sequence[str]) -> None:
+    """Those weeks' themes are built (written with the themes' events)."""
+    if mondays:
+        session.execute(
+            delete(ImportThemeWeek).where(
+                ImportThemeWeek.workspace_id == workspace_id, ImportThemeWeek.monday.in_(list(mondays))
+            )
+        )
+
+
+def imported_in_weeks(session: Session, workspace_id: int, mondays: Sequence[str]) -> list[tuple[int, datetime]]:
+    """(id, created_at) of the workspace's imported insights created in those weeks, oldest first."""
+    if not mondays:
+        return []
+    ranges = []
+    for monday in mondays:
+        start = datetime.combine(date.fromisoformat(monday), time.min, UTC)
+        ranges.append((Insight.created_at >= start) & (Insight.created_at < start + timedelta(days=7)))
+    statement = (
+        select(Insight.id, Insight.created_at)
+        .where(Insight.workspace_id == workspace_id, Insight.source == IMPORT_SOURCE, or_(*ranges))
+        .order_by(Insight.created_at, Insight.id)
+    )
+    return [(int(i), created) for i, created in session.execute(statement)]

@@ -248,6 +248,19 @@ class ImportCheckpoint(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ImportThemeWeek(Base):
+    """A past week that holds imported insights whose themes are not built yet: written with the batch that
+    stored them, deleted with the themes built for the week, so an import stopped before or during its themes
+    step builds them when run again."""
+
+    __tablename__ = "import_theme_week"
+    __table_args__ = (UniqueConstraint("workspace_id", "monday"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    monday: Mapped[str] = mapped_column(String(10))  # the week's Monday, ISO (UTC)
+
+
 class DigestRun(Base):
     """A claimed digest: the unique (workspace, period start) row makes it exactly once."""
 

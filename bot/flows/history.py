@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -27,11 +27,20 @@ from insights.history import classifier_reason, skip_reason
 from insights.slack_export import ExportMessage
 from insights.tagging.known import found_role, learn_found, role_of
 from insights.types import KnownOrgs, Tags
-from models.history import add_tagged, resume_after, save_checkpoint, stored_keys
+from models.history import (
+    add_tagged,
+    clear_theme_weeks,
+    imported_in_weeks,
+    mark_theme_weeks,
+    monday_of,
+    pending_theme_weeks,
+    resume_after,
+    save_checkpoint,
+    stored_keys,
+)
 from models.insights import InsightDraft
 from models.privacy import ReporterVault
 from models.themes import catalogue_of
-from models.weeks import week_key
 from models.workspaces import ensure_workspace, find_workspace
 
 log = logging.getLogger(__name__)
@@ -39,6 +48,7 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 128  # candidates tagged and stored per unit of work
 MAX_READ_PER_BATCH = 5000  # a checkpoint at least this often, even when few messages are candidates
 THEME_WEEKS = 4  # imported weeks whose themes are built per unit of work (memory: these and the 8 before)
+THEME_ATTEMPTS = 3  # a chunk another replica's catalogue write got ahead of is tried again (then left marked)
 
 
 @dataclass
@@ -107,9 +117,6 @@ class HistoryImport:
         self.bot_users, self.progress, self.batch_size = bot_users, progress, batch_size
         self.now = now or datetime.now(UTC)
         self.report = ImportReport()
-        # The insights stored by this run, by week (their ids and the first one's time), for the themes.
-        self._weeks: dict[str, list[int]] = defaultdict(list)
-        self._week_first: dict[str, datetime] = {}
         self.since_cutoff = datetime.combine(since, datetime.min.time(), UTC) if since else None
         self.retention_cutoff = self.now - timedelta(days=config.retention_days) if config.retention_days else None
         with sessions.begin() as session:
@@ -211,16 +218,12 @@ class HistoryImport:
         batch = [(self._draft(key, message), tags[key]) for key, message in keyed.items()]
         with self.sessions.begin() as session:
             stored = add_tagged(session, self.workspace_id, batch)
+            mark_theme_weeks(session, self.workspace_id, (monday_of(_moment(keyed[key].ts)) for key in stored))
             save_checkpoint(
                 session, self.workspace_id, self.source, channel_id, self.mode, self._since_key, last_ts, finished
             )
         if len(stored) < len(batch):  # captured live since the check
             self.report.skipped["already_stored"] += len(batch) - len(stored)
-        for key, insight_id in stored.items():
-            moment = _moment(keyed[key].ts)
-            week = week_key(moment.date())
-            self._weeks[week].append(insight_id)
-            self._week_first[week] = min(moment, self._week_first.get(week, moment))
         ids = list(stored.values())
         self.report.stored += len(ids)
         self.report.tagged += len(ids)
@@ -252,22 +255,51 @@ class HistoryImport:
     def finish(self) -> ImportReport:
         """Build the catalogue's themes for the imported weeks (the digest's trends read their weekly counts).
 
-        Oldest first, :data:`THEME_WEEKS` weeks per unit of work: each week's insights join the themes of the
-        weeks before it (those of the chunk, and :data:`bot.flows.themes.SPACE_WEEKS` before it) or found new
-        ones. Only those weeks are read at a time, so memory stays bounded whatever the length of the history."""
+        The weeks are those marked with the batches that stored their insights (:func:`models.history.
+        mark_theme_weeks`), by this run or by an earlier one stopped before or during this step, so a re-run that
+        stores nothing new still builds them. Oldest first, :data:`THEME_WEEKS` weeks per unit of work, each
+        unit writing the themes' events and unmarking its weeks together: each week's imported insights join the
+        themes of the weeks before it (those of the chunk, and :data:`bot.flows.themes.SPACE_WEEKS` before it) or
+        found new ones. Only those weeks are read at a time, so memory stays bounded whatever the history."""
         report = self.report
-        if self.dry_run or self.workspace_id is None or not report.stored_ids:
+        if self.dry_run or self.workspace_id is None:
             report.themes_after = report.themes_before
             return report
-        weeks = sorted(self._weeks)
+        with self.sessions.begin() as session:
+            weeks = pending_theme_weeks(session, self.workspace_id)
+        if not weeks:
+            report.themes_after = report.themes_before
+            return report
         for start in range(0, len(weeks), THEME_WEEKS):
             chunk = weeks[start : start + THEME_WEEKS]
-            ids = [i for week in chunk for i in self._weeks[week]]
-            as_of = min(self.now, self._week_first[chunk[0]])  # the chunk reads the themes of the weeks before it
-            with self.sessions.begin() as session:
-                report.theme_events += catch_up(
-                    session, self.workspace_id, as_of, found_new=True, lang=self.config.language, ids=ids
-                )
+            for _ in range(THEME_ATTEMPTS):
+                if self._build_themes(chunk):
+                    break
+            else:
+                log.info("themes of weeks %s of workspace %s left for the next run", chunk, self.workspace_id)
         with self.sessions.begin() as session:
             report.themes_after = len(catalogue_of(session, self.workspace_id).active_themes())
         return report
+
+    def _build_themes(self, mondays: list[str]) -> bool:
+        """One unit of work: those weeks' imported insights into the catalogue, and the weeks unmarked; False when
+        another replica wrote the catalogue meanwhile (nothing written, the weeks stay marked)."""
+        assert self.workspace_id is not None
+        with self.sessions.begin() as session:
+            rows = imported_in_weeks(session, self.workspace_id, mondays)
+            if rows:
+                as_of = min(self.now, rows[0][1])  # the chunk reads the themes of the weeks before it
+                seq = catalogue_of(session, self.workspace_id).next_seq()
+                events = catch_up(
+                    session,
+                    self.workspace_id,
+                    as_of,
+                    found_new=True,
+                    lang=self.config.language,
+                    ids=[i for i, _ in rows],
+                )
+                if not events and catalogue_of(session, self.workspace_id).next_seq() != seq:
+                    return False
+                self.report.theme_events += events
+            clear_theme_weeks(session, self.workspace_id, mondays)
+        return True

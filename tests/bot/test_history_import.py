@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import bot.flows.themes as catch_up_module
 from bot.cli.history import run_import_command
 from bot.flows.digest import build_weekly, due_period
 from bot.flows.history import THEME_WEEKS
@@ -209,6 +210,44 @@ def test_imported_weeks_have_themes_and_the_next_digest_shows_a_recurring_one(
         digest = build_weekly(session, workspace_id, CONFIG, PERIOD, persist=False).digest
     trends = {theme.label: theme.trend for theme in digest.themes}
     assert "recurring" in trends.values(), trends
+
+
+@pytest.mark.parametrize("failing_chunk", [1, 2])
+def test_an_import_stopped_in_its_themes_step_builds_them_when_run_again(
+    failing_chunk: int,
+    database_url: str,
+    sessions: sessionmaker[Session],
+    export: Path,
+    workspace: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One week per unit of work: stopped before the first week's themes (1) or between the two weeks (2).
+    monkeypatch.setattr("bot.flows.history.THEME_WEEKS", 1)
+    real_catch_up = catch_up_module.catch_up
+    calls: list[int] = []
+
+    def stopping(*args: object, **kwargs: object) -> int:
+        calls.append(1)
+        if len(calls) == failing_chunk:
+            raise KeyboardInterrupt
+        return real_catch_up(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("bot.flows.history.catch_up", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        _run(database_url, export, StubTagger(), channels=["#retours-clients"])
+    vpn = [r for r in _insights(sessions) if "VPN" in r.text]
+    stopped = [r for r in vpn if (r.created_at < PERIOD.start) == (failing_chunk == 1)]  # the week not built
+    assert len(vpn) == 6 and len(stopped) == 3 and not any(r.theme_key for r in stopped)
+    # Run again: nothing new to store, yet the weeks left without themes get them.
+    monkeypatch.setattr("bot.flows.history.catch_up", real_catch_up)
+    code, out, _ = _run(database_url, export, StubTagger(), channels=["#retours-clients"])
+    assert code == 0 and "0 stored" in out, out
+    vpn = [r for r in _insights(sessions) if "VPN" in r.text]
+    assert len({r.theme_key for r in vpn}) == 1 and vpn[0].theme_key
+    with sessions.begin() as session:
+        workspace_id = session.scalars(select(Workspace.id).where(Workspace.team_id == "T1")).one()
+        digest = build_weekly(session, workspace_id, CONFIG, PERIOD, persist=False).digest
+    assert "recurring" in {theme.trend for theme in digest.themes}
 
 
 def test_a_dry_run_writes_nothing(
