@@ -177,6 +177,18 @@ def follow_edit(session: Session, idempotency_key: str, text: str) -> int | None
     return insight.id
 
 
+def label_mentions(session: Session, insight_id: int, before: str, after: str) -> bool:
+    """The stored text with the mentions' names read after the capture's 2xx; only if the text is still
+    ``before`` (an edit or a deletion followed since wins). True when it changed."""
+    statement = (
+        update(Insight)
+        .where(Insight.id == insight_id, Insight.text == before)
+        .values(text=after, search_text=fold(after))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(session.execute(statement), "rowcount", 0))
+
+
 def follow_deletion(session: Session, idempotency_key: str, placeholder: str) -> Insight | None:
     """The captured message was deleted: its text and everything read from it go, its votes and status stay."""
     insight = session.scalars(select(Insight).where(Insight.idempotency_key == idempotency_key)).one_or_none()

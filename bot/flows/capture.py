@@ -8,15 +8,18 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.ids import MAX_TEXT_LENGTH, SUBCOMMANDS
 from bot.services import Capture, Database
+from bot.slack.directory import name_later
 from insights.slack_markup import has_words
 from models.insights import (
     InsightDraft,
     add_insight,
     insight_id_by_key,
+    label_mentions,
     recent_captures,
     remember_confirmation,
     reported_by,
@@ -106,6 +109,18 @@ def store(capture: Capture, draft: InsightDraft) -> tuple[InsightCard, bool]:
     if created:
         log.info("insight %s stored from %s", card.id, draft.source)
     return card, created
+
+
+def label_later(db: Database, client: WebClient | None, insight_id: int, text: str) -> None:
+    """The names of people mentioned in a stored insight that were not read before the 2xx: read now, off the
+    request, and stored in its text (so the digest, Home and search show @Name, not an id)."""
+
+    def save(named: str) -> None:
+        with db.sessions.begin() as session:
+            if label_mentions(session, insight_id, text, named):
+                log.info("insight %s: mentioned names labelled after the ack", insight_id)
+
+    name_later(client, text, save)
 
 
 def keep_confirmation(db: Database, insight_id: int, where: dict[str, Any], permalink: str | None = None) -> None:

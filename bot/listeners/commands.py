@@ -10,12 +10,20 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.flows.capture import CaptureFailed, draft_from, is_unknown_subcommand, reporter_fields, store, text_problem
+from bot.flows.capture import (
+    CaptureFailed,
+    draft_from,
+    is_unknown_subcommand,
+    label_later,
+    reporter_fields,
+    store,
+    text_problem,
+)
 from bot.flows.lookups import Unavailable, erase_reporter, my_insights, save_settings, search
 from bot.i18n import plural, t
 from bot.services import Capture, Database, Services, Workspaces
 from bot.slack import messenger
-from bot.slack.directory import with_names
+from bot.slack.directory import PRE_ACK_BUDGET, with_names
 from bot.slack.payloads import team_of
 from bot.views.blocks import as_dicts
 from bot.views.capture_modal import CaptureOrigin, capture_modal
@@ -88,10 +96,11 @@ def insight_command_callback(
         message = t(lang, "too_long", length=len(text), limit=ids.MAX_TEXT_LENGTH)
         ack(response_type="ephemeral", text=message, blocks=as_dicts(error_with_text_blocks(message, text)))
         return
-    _capture(capture, ack, body, with_names(client, text), lang)  # mentions named once, for every surface
+    # Mentions named once, for every surface; within the budget (the 2xx waits for this), the rest after it.
+    _capture(capture, ack, body, with_names(client, text, budget=PRE_ACK_BUDGET), lang, client)
 
 
-def _capture(capture: Capture, ack: Ack, body: dict[str, Any], text: str, lang: str) -> None:
+def _capture(capture: Capture, ack: Ack, body: dict[str, Any], text: str, lang: str, client: WebClient) -> None:
     team_id, user_id = team_of(body), body["user_id"]
     draft = draft_from(
         team_id=team_id,
@@ -116,6 +125,7 @@ def _capture(capture: Capture, ack: Ack, body: dict[str, Any], text: str, lang: 
     )
     if created:
         capture.tagging.submit(card.id)
+        label_later(capture.db, client, card.id, card.text)
 
 
 def _answer_mine(db: Database, ack: Ack, body: dict[str, Any], lang: str) -> None:

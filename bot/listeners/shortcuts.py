@@ -17,6 +17,7 @@ from bot.flows.capture import (
     CaptureRateLimited,
     already_told,
     draft_from,
+    label_later,
     message_key,
     reporter_fields,
     store,
@@ -26,7 +27,7 @@ from bot.flows.confirmations import send_confirmation
 from bot.i18n import t
 from bot.services import Capture, Services, Workspaces
 from bot.slack.client import NO_ANSWER
-from bot.slack.directory import with_names
+from bot.slack.directory import PRE_ACK_BUDGET, with_names
 from bot.slack.payloads import context_of, is_external, team_of
 from bot.views.capture_modal import CaptureOrigin, capture_modal, notice_modal
 from bot.views.slack_text import plain
@@ -45,8 +46,9 @@ def save_shortcut_callback(workspaces: Workspaces, ack: Ack, shortcut: dict[str,
         client.views_open(trigger_id=shortcut["trigger_id"], view=capture_modal(lang, CaptureOrigin(source="modal")))
         return
     message = shortcut.get("message") or {}
-    # The form shows what a person reads (@name, «Logistar (https://…)», @here that pings nobody), never raw tokens.
-    named = with_names(client, str(message.get("text") or ""))
+    # The form shows what a person reads (@name, «Logistar (https://…)», @here that pings nobody), never raw tokens;
+    # names read within the budget (the 2xx waits for this), the others once the insight is stored.
+    named = with_names(client, str(message.get("text") or ""), budget=PRE_ACK_BUDGET)
     text = plain(named, urls=True).strip()
     if not text:
         client.views_open(trigger_id=shortcut["trigger_id"], view=notice_modal(lang, t(lang, "no_text")))
@@ -119,6 +121,8 @@ def capture_submission_callback(
         ack(response_action="errors", errors={ids.BLOCK_TEXT: t(lang, key, limit=capture.rate_limit)})
         return
     ack()
+    if created:
+        label_later(capture.db, client, card.id, card.text)
     if not created and already_told(capture.db, draft):
         return  # Slack redelivered this person's form: their first confirmation stands
     permalink = _permalink(client, origin) if from_message and created else None

@@ -2,7 +2,10 @@
 change its settings (managers, and the workspace's admins and owners).
 
 User group members and admin flags come from the Web API (``usergroups.users.list``, ``users.info``) and
-are kept :data:`CACHE_SECONDS`, so a button click costs at most one call every few minutes.
+are kept :data:`CACHE_SECONDS`, so a button click costs at most one call every few minutes. These calls run
+before the request's 2xx (Slack's 3 s): each waits at most :data:`bot.slack.directory.PRE_ACK_BUDGET` and is
+not retried; with no answer the last list read is used, and with none the person is refused this time
+(the listener's "not allowed" answer; the next click asks Slack again: nothing unanswered is kept).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.cache import TTLCache
+from bot.slack.client import NO_ANSWER
+from bot.slack.directory import PRE_ACK_BUDGET, quick_client
 from bot.workspace_config import WorkspaceConfig
 
 log = logging.getLogger(__name__)
@@ -50,18 +55,20 @@ class ManagerDirectory:
 
     def _group_members(self, client: WebClient, group: str) -> frozenset[str]:
         def load() -> frozenset[str]:
-            response = client.usergroups_users_list(usergroup=group)
+            response = quick_client(client, PRE_ACK_BUDGET).usergroups_users_list(usergroup=group)
             return frozenset(str(u) for u in response.get("users") or [])
 
         try:
             return self._groups.get_or_load(group, load)
         except SlackApiError as exc:
             log.warning("could not list the manager group: %s", exc.response.get("error"))
-            return self._groups.last(group, frozenset())
+        except NO_ANSWER as exc:
+            log.warning("no answer listing the manager group in time (%s)", type(exc).__name__)
+        return self._groups.last(group, frozenset())
 
     def _is_admin(self, client: WebClient, team_id: str, user_id: str) -> bool:
         def load() -> bool:
-            user = client.users_info(user=user_id).get("user") or {}
+            user = quick_client(client, PRE_ACK_BUDGET).users_info(user=user_id).get("user") or {}
             return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
         try:
@@ -69,3 +76,6 @@ class ManagerDirectory:
         except SlackApiError as exc:
             log.warning("could not read a user's admin flag: %s", exc.response.get("error"))
             return False
+        except NO_ANSWER as exc:
+            log.warning("no answer reading a user's admin flag in time (%s)", type(exc).__name__)
+        return self._admins.last((team_id, user_id), False)

@@ -91,3 +91,22 @@ def test_command_database_down_tells_the_person_and_keeps_the_text(
     finally:
         app.server.stop()
         app.runtime.stop()
+
+
+def test_command_naming_someone_is_answered_in_time_while_users_info_hangs(pepites: Pepites) -> None:
+    pepites.fake.users["U0FARID09"] = {"profile": {"display_name": "Farid"}}
+    pepites.fake.fail_next("users.info", delay=6.0)  # Slack hangs on the name before the 2xx
+    text = "Biocoop attend l'export PDF depuis un mois, <@U0FARID09> l'a promis pour lundi"
+    started = time.perf_counter()
+    response = pepites.slack.command(text)
+    took = time.perf_counter() - started
+
+    assert response.status == 200 and took < 3.0  # Slack's ack window, whatever users.info does
+    assert "Pépite n°1 enregistrée" in blocks_text(response.json())
+    [insight] = stored(pepites.sessions)
+    assert insight.text == text  # stored at once; the name is read after the 2xx
+    deadline = time.monotonic() + 10
+    while "|Farid>" not in stored(pepites.sessions)[0].text and time.monotonic() < deadline:
+        time.sleep(0.1)
+    mine = blocks_text(pepites.slack.command("mine", user_id="U1").json())
+    assert "@Farid" in mine and "U0FARID09" not in mine
