@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,8 +45,39 @@ class OrgMention:
     source: Source = "name"
 
 
-_known_cache: dict[KnownOrgs, list[tuple[re.Pattern[str], OrgRole]]] = {}
+@dataclass(frozen=True)
+class _KnownIndex:
+    """A workspace's known names, ready to match: one pattern per name, longest first within its role (competitors,
+    then vendors, then customers: « Biocoop Lyon » before « Biocoop »), and which of them each word can start.
+
+    A name can match only where the text holds its first run of word characters as a whole run (the name starts
+    after a non-word character and each of its words ends before a space or a non-word character), so one pass
+    over the text's words (:data:`_WORDS`) finds the few names worth trying; only those run their pattern, in the
+    same order as trying every pattern would, so the matches are the same (case, accents, word boundaries, the
+    first name of that order winning an overlap) whatever the number of names."""
+
+    patterns: tuple[tuple[re.Pattern[str], OrgRole], ...]
+    by_word: dict[str, tuple[int, ...]]  # a name's first word (:func:`_fold`) → its patterns' positions
+    always: tuple[int, ...]  # names without a word character, tried on every text
+
+
+_known_cache: dict[KnownOrgs, _KnownIndex] = {}
 _known_lock = threading.Lock()
+_WORDS = re.compile(r"\w+")
+_ODD_WORD = "\u0345"  # the one non-word character ``re.IGNORECASE`` takes for a word character (« ι »)
+
+
+def _fold(word: str) -> str:
+    """``word`` with every character ``re.IGNORECASE`` takes for another one made the same (« Évry », « ÉVRY »,
+    « évry »; « ſ » and « s »; « İ », « ı », « I » and « i »)."""
+    if word.isascii():
+        return word.lower()
+    out = []
+    for c in word:
+        folded = c.casefold()
+        c = folded if len(folded) == 1 else c.lower()[:1]
+        out.append("i" if c == "ı" else c)
+    return "".join(out)
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
@@ -54,11 +85,11 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w'’])" + r"\s+".join(words) + r"(?![\w])", re.IGNORECASE)
 
 
-def _known_patterns(known: KnownOrgs) -> list[tuple[re.Pattern[str], OrgRole]]:
-    """One pattern per known name, longest first (« Biocoop Lyon » before « Biocoop »), built once per list."""
+def _known_index(known: KnownOrgs) -> _KnownIndex:
+    """The index of ``known``, built once per list of names (cached)."""
     with _known_lock:
-        patterns = _known_cache.get(known)
-        if patterns is None:
+        index = _known_cache.get(known)
+        if index is None:
             if len(_known_cache) > 256:
                 _known_cache.clear()
             roles: tuple[tuple[OrgRole, tuple[str, ...]], ...] = (
@@ -66,23 +97,34 @@ def _known_patterns(known: KnownOrgs) -> list[tuple[re.Pattern[str], OrgRole]]:
                 ("vendor", known.vendors),
                 ("customer", known.customers),
             )
-            patterns = [
-                (_name_pattern(name), role)
-                for role, names in roles
-                for name in sorted(names, key=len, reverse=True)
-                if name.strip()
+            names = [
+                (name, role) for role, listed in roles for name in sorted(listed, key=len, reverse=True) if name.strip()
             ]
-            _known_cache[known] = patterns
-    return patterns
+            by_word: dict[str, list[int]] = {}
+            always: list[int] = []
+            for i, (name, _) in enumerate(names):
+                first = _WORDS.search(name)
+                if first is None or _ODD_WORD in name:
+                    always.append(i)
+                else:
+                    by_word.setdefault(_fold(first.group(0)), []).append(i)
+            index = _KnownIndex(
+                tuple((_name_pattern(name), role) for name, role in names),
+                {word: tuple(found) for word, found in by_word.items()},
+                tuple(always),
+            )
+            _known_cache[known] = index
+    return index
 
 
-def known_mentions(doc: Doc, known: KnownOrgs) -> list[OrgMention]:
-    """Known customers, competitors and suppliers in ``doc``, whatever their case, as written."""
-    if not known:
-        return []
+def _known_patterns(known: KnownOrgs) -> tuple[tuple[re.Pattern[str], OrgRole], ...]:
+    """One pattern per known name, in the order they are tried (see :class:`_KnownIndex`)."""
+    return _known_index(known).patterns
+
+
+def _mentions(doc: Doc, text: str, patterns: Iterable[tuple[re.Pattern[str], OrgRole]]) -> list[OrgMention]:
     out: list[OrgMention] = []
-    text = doc.text  # built from the tokens on each access: once per document, not once per known name
-    for pattern, role in _known_patterns(known):
+    for pattern, role in patterns:
         for m in pattern.finditer(text):
             if any(o.start < m.end() and m.start() < o.end for o in out):
                 continue
@@ -90,6 +132,30 @@ def known_mentions(doc: Doc, known: KnownOrgs) -> list[OrgMention]:
             cue = competitor_cue(doc, span.start) if span is not None else False
             out.append(OrgMention(m.group(0), m.start(), m.end(), KNOWN_SCORE, role, cue, False, "known"))
     return out
+
+
+def known_mentions(doc: Doc, known: KnownOrgs) -> list[OrgMention]:
+    """Known customers, competitors and suppliers in ``doc``, whatever their case, as written."""
+    if not known:
+        return []
+    text = doc.text  # built from the tokens on each access: once per document, not once per known name
+    index = _known_index(known)
+    if _ODD_WORD in text:
+        tried: Iterable[int] = range(len(index.patterns))
+    else:
+        found = set(index.always)
+        for word in set(_WORDS.findall(text)):
+            found.update(index.by_word.get(_fold(word), ()))
+        tried = sorted(found)
+    return _mentions(doc, text, (index.patterns[i] for i in tried))
+
+
+def known_mentions_one_by_one(doc: Doc, known: KnownOrgs) -> list[OrgMention]:
+    """:func:`known_mentions` trying every name's pattern on the text (what it did before the index): the
+    reference the index is measured and tested against."""
+    if not known:
+        return []
+    return _mentions(doc, doc.text, _known_patterns(known))
 
 
 def find_orgs(
