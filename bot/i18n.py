@@ -65,6 +65,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_note_assigned": "Du nouveau sur votre pépite n°{id} : elle est *assignée* à <@{assignee}> "
         "(par <@{user}>).",
         "not_manager": "Seuls les managers peuvent changer le statut d'une pépite.",
+        "slack_slow": "Slack ne m'a pas répondu à temps pour vérifier qui vous êtes : rien n'est fait. Réessayez "
+        "dans un instant.",
         "no_text": "Ce message n'a pas de texte à enregistrer (seulement des fichiers). Décrivez-le avec `/insight`.",
         "reaction_unread": "Slack ne m'a pas laissé lire ce message : rien n'est enregistré. Retirez puis remettez "
         ":{emoji}: dans un moment, ou utilisez le raccourci de message « Save as insight ».",
@@ -418,6 +420,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "status_note": "News about your insight #{id}: it is *{status}* (by <@{user}>).",
         "status_note_assigned": "News about your insight #{id}: it is *assigned* to <@{assignee}> (by <@{user}>).",
         "not_manager": "Only managers can change an insight's status.",
+        "slack_slow": "Slack did not answer in time to check who you are: nothing was done. Try again in a moment.",
         "no_text": "This message has no text to save (files only). Describe it with `/insight`.",
         "reaction_unread": "Slack did not let me read this message: nothing is saved. Remove and add :{emoji}: "
         'again in a moment, or use the "Save as insight" shortcut.',

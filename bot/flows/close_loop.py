@@ -38,9 +38,10 @@ Outcome = tuple[InsightCard, str | None] | bool | None
 def may_act(workspaces: Workspaces, client: WebClient, team_id: str, user_id: str, respond: Respond) -> bool:
     """Managers only (anyone while the workspace names no manager); others are told why not."""
     config = workspaces.config(team_id)
-    if workspaces.managers.may_act(client, config, user_id):
+    refused = workspaces.managers.act_refusal(client, config, user_id)
+    if refused is None:
         return True
-    answer(respond, t(config.language, "not_manager"))
+    answer(respond, t(config.language, refused))  # "not a manager", or Slack did not answer in time
     return False
 
 

@@ -155,8 +155,9 @@ def _open_config(workspaces: Workspaces, ack: Ack, body: dict[str, Any], client:
     """``/insight config``: the settings form, for the workspace's managers, admins and owners only."""
     config = workspaces.config(team_id)
     lang = config.language
-    if not workspaces.managers.may_configure(client, config, team_id, body["user_id"]):
-        ack(response_type="ephemeral", text=t(lang, "config_not_allowed"))
+    refused = workspaces.managers.configure_refusal(client, config, team_id, body["user_id"], "config_not_allowed")
+    if refused:
+        ack(response_type="ephemeral", text=t(lang, refused))  # not allowed, or Slack did not answer in time
         return
     ack()
     client.views_open(trigger_id=body["trigger_id"], view=config_modal(lang, config))
@@ -170,8 +171,9 @@ def config_submission_callback(
     current = workspaces.config(team_id)
     lang = current.language
     user_id = body["user"]["id"]
-    if not workspaces.managers.may_configure(client, current, team_id, user_id):
-        ack(response_action="errors", errors={"digest_channel": t(lang, "config_not_allowed")})
+    refused = workspaces.managers.configure_refusal(client, current, team_id, user_id, "config_not_allowed")
+    if refused:
+        ack(response_action="errors", errors={"digest_channel": t(lang, refused)})
         return
     config, errors = read_submission(view, current, lambda exc: t(lang, "config_invalid", message=exc.said(lang)))
     if errors:

@@ -53,8 +53,13 @@ def reply_submission_callback(
     form = form_of(body, view)
     lang = workspaces.lang_of(form.team_id)
     text = form.text(view, ids.BLOCK_NOTE)
-    if form.context is None or not workspaces.managers.may_act(client, workspaces.config(form.team_id), form.user_id):
-        ack(response_action="errors", errors={ids.BLOCK_NOTE: t(lang, "not_manager")})
+    refused = (
+        None
+        if form.context is None
+        else workspaces.managers.act_refusal(client, workspaces.config(form.team_id), form.user_id)
+    )
+    if form.context is None or refused:
+        ack(response_action="errors", errors={ids.BLOCK_NOTE: t(lang, refused or "not_manager")})
         return
     stored = write_to_reporter(db, form.team_id, form.context.insight_id, form.user_id, text, form.view_id)
     if isinstance(stored, str):

@@ -43,8 +43,9 @@ def import_command_callback(
     def answer(message: str) -> None:
         ack(response_type="ephemeral", text=message, blocks=as_dicts(text_blocks(message)))
 
-    if not workspaces.managers.may_configure(client, config, team_id, user_id):
-        answer(t(lang, "import_not_allowed"))
+    refused = workspaces.managers.configure_refusal(client, config, team_id, user_id, "import_not_allowed")
+    if refused:
+        answer(t(lang, refused))  # not a manager nor an admin, or Slack did not answer in time
         return
     words = (body.get("text") or "").split()[1:]
     try:

@@ -111,8 +111,13 @@ def assign_submission_callback(
     form = form_of(body, view)
     lang = workspaces.lang_of(form.team_id)
     assignee = submitted_user(view, ids.BLOCK_ASSIGNEE)
-    if form.context is None or not workspaces.managers.may_act(client, workspaces.config(form.team_id), form.user_id):
-        ack(response_action="errors", errors={ids.BLOCK_ASSIGNEE: t(lang, "not_manager")})
+    refused = (
+        None
+        if form.context is None
+        else workspaces.managers.act_refusal(client, workspaces.config(form.team_id), form.user_id)
+    )
+    if form.context is None or refused:
+        ack(response_action="errors", errors={ids.BLOCK_ASSIGNEE: t(lang, refused or "not_manager")})
         return
     ack()
     outcome = assign(db, form.team_id, form.context.insight_id, assignee, form.user_id)
@@ -183,8 +188,13 @@ def resolve_submission_callback(
     except ValueError:
         ack(response_action="errors", errors={ids.BLOCK_VALUE: t(lang, "resolve_value_wrong")})
         return
-    if form.context is None or not workspaces.managers.may_act(client, workspaces.config(form.team_id), form.user_id):
-        ack(response_action="errors", errors={ids.BLOCK_NOTE: t(lang, "not_manager")})
+    refused = (
+        None
+        if form.context is None
+        else workspaces.managers.act_refusal(client, workspaces.config(form.team_id), form.user_id)
+    )
+    if form.context is None or refused:
+        ack(response_action="errors", errors={ids.BLOCK_NOTE: t(lang, refused or "not_manager")})
         return
     note = form.text(view, ids.BLOCK_NOTE) or None
     ack()

@@ -164,8 +164,9 @@ def _form(
     """The sender and context of a curation form, or None after refusing it (not a manager, no context)."""
     team_id, user_id = team_of(body), body["user"]["id"]
     context = ThemeContext.loads(str(view.get("private_metadata") or ""))
-    if context is None or not workspaces.managers.may_act(client, workspaces.config(team_id), user_id):
-        ack(response_action="errors", errors={block: t(workspaces.lang_of(team_id), "not_manager")})
+    refused = None if context is None else workspaces.managers.act_refusal(client, workspaces.config(team_id), user_id)
+    if context is None or refused:
+        ack(response_action="errors", errors={block: t(workspaces.lang_of(team_id), refused or "not_manager")})
         return None
     return team_id, user_id, context
 

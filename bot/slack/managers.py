@@ -4,8 +4,9 @@ change its settings (managers, and the workspace's admins and owners).
 User group members and admin flags come from the Web API (``usergroups.users.list``, ``users.info``) and
 are kept :data:`CACHE_SECONDS`, so a button click costs at most one call every few minutes. These calls run
 before the request's 2xx (Slack's 3 s): each waits at most :data:`bot.slack.directory.PRE_ACK_BUDGET` and is
-not retried; with no answer the last list read is used, and with none the person is refused this time
-(the listener's "not allowed" answer; the next click asks Slack again: nothing unanswered is kept).
+not retried; with no answer the last list read is used, and with none the person is refused this time with
+"Slack is slow, try again" (:meth:`ManagerDirectory.act_refusal`; the next click asks Slack again: nothing
+unanswered is kept).
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ log = logging.getLogger(__name__)
 CACHE_SECONDS: Final = 300.0
 
 
+SLACK_SLOW: Final = "slack_slow"  # the refusal when Slack did not answer in time and nothing was known
+
+
+class _Unanswered(Exception):
+    """Slack did not answer a manager check in time, and no earlier answer is known."""
+
+
 class ManagerDirectory:
     """Answers "is this person a manager here?" and "may they change the settings?"."""
 
@@ -43,15 +51,44 @@ class ManagerDirectory:
         return frozenset(people)
 
     def is_manager(self, client: WebClient, config: WorkspaceConfig, user_id: str) -> bool:
-        return user_id in config.managers or user_id in self.managers(client, config)
+        try:
+            return user_id in config.managers or user_id in self.managers(client, config)
+        except _Unanswered:
+            return False
 
     def may_act(self, client: WebClient, config: WorkspaceConfig, user_id: str) -> bool:
         """Managers' buttons: anyone when the workspace names no manager, else managers only."""
-        return not config.has_managers or self.is_manager(client, config, user_id)
+        return self.act_refusal(client, config, user_id) is None
 
     def may_configure(self, client: WebClient, config: WorkspaceConfig, team_id: str, user_id: str) -> bool:
         """``/insight config``: the workspace's managers, admins and owners."""
-        return self.is_manager(client, config, user_id) or self._is_admin(client, team_id, user_id)
+        return self.configure_refusal(client, config, team_id, user_id, "config_not_allowed") is None
+
+    def act_refusal(
+        self, client: WebClient, config: WorkspaceConfig, user_id: str, key: str = "not_manager"
+    ) -> str | None:
+        """None when :meth:`may_act`; else the message key to answer: ``key``, or :data:`SLACK_SLOW`."""
+        if not config.has_managers or user_id in config.managers:
+            return None
+        try:
+            return None if user_id in self.managers(client, config) else key
+        except _Unanswered:
+            return SLACK_SLOW
+
+    def configure_refusal(
+        self, client: WebClient, config: WorkspaceConfig, team_id: str, user_id: str, key: str
+    ) -> str | None:
+        """None when :meth:`may_configure`; else the message key to answer: ``key``, or :data:`SLACK_SLOW`."""
+        unanswered = False
+        try:
+            if user_id in config.managers or user_id in self.managers(client, config):
+                return None
+        except _Unanswered:
+            unanswered = True
+        try:
+            return None if self._is_admin(client, team_id, user_id) else SLACK_SLOW if unanswered else key
+        except _Unanswered:
+            return SLACK_SLOW
 
     def _group_members(self, client: WebClient, group: str) -> frozenset[str]:
         def load() -> frozenset[str]:
@@ -64,6 +101,8 @@ class ManagerDirectory:
             log.warning("could not list the manager group: %s", exc.response.get("error"))
         except NO_ANSWER as exc:
             log.warning("no answer listing the manager group in time (%s)", type(exc).__name__)
+            if not self._groups.has(group):
+                raise _Unanswered from exc
         return self._groups.last(group, frozenset())
 
     def _is_admin(self, client: WebClient, team_id: str, user_id: str) -> bool:
@@ -78,4 +117,6 @@ class ManagerDirectory:
             return False
         except NO_ANSWER as exc:
             log.warning("no answer reading a user's admin flag in time (%s)", type(exc).__name__)
+            if not self._admins.has((team_id, user_id)):
+                raise _Unanswered from exc
         return self._admins.last((team_id, user_id), False)

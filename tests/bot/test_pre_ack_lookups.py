@@ -12,13 +12,16 @@ from unittest.mock import Mock
 
 import pytest
 
+from bot.i18n import t
 from bot.listeners.commands import insight_command_callback
+from bot.runtime import build_runtime
 from bot.services import Services
 from bot.slack.client import make_web_client
 from bot.slack.directory import PRE_ACK_BUDGET
 from bot.slack.managers import ManagerDirectory
 from bot.workspace_config import WorkspaceConfig
 from models.read import card_by_id
+from tests.bot.conftest import make_settings
 from tests.support.fake_slack import FakeSlack, running_fake_slack
 
 TEAM = "T1"
@@ -97,9 +100,46 @@ def test_a_manager_check_slack_does_not_answer_refuses_at_once_then_asks_again(f
     fake.fail_next("users.info", delay=SLACK_SLOW)
 
     started = time.monotonic()
-    allowed = managers.may_configure(client, config, TEAM, "U0ADMIN07")
+    refused = managers.configure_refusal(client, config, TEAM, "U0ADMIN07", "config_not_allowed")
 
     assert time.monotonic() - started < 2 * PRE_ACK_BUDGET + 0.5  # two lookups, each within its budget
-    assert allowed is False  # refused this time (the listener says so), never left hanging
-    assert managers.may_act(client, config, "U0LEA0007") is True  # no answer was kept: asked again
-    assert managers.may_configure(client, config, TEAM, "U0ADMIN07") is True
+    assert refused == "slack_slow"  # "try again", never "not allowed" to someone who may be, never a hang
+    assert "Réessayez" in t("fr", refused) and "Try again" in t("en", refused)
+    assert managers.act_refusal(client, config, "U0LEA0007") is None  # no answer was kept: asked again
+    assert managers.configure_refusal(client, config, TEAM, "U0ADMIN07", "config_not_allowed") is None
+    assert managers.act_refusal(client, config, "U0ADMIN07") == "not_manager"
+
+
+def test_a_manager_check_slack_does_not_answer_uses_the_list_read_before(fake: FakeSlack) -> None:
+    fake.usergroups["S0MANAGERS"] = ["U0LEA0007"]
+    config = WorkspaceConfig(manager_group="S0MANAGERS")
+    client = make_web_client("xoxb-test-token", fake.base_url)
+    managers = ManagerDirectory(ttl=0)  # every check asks Slack again
+    assert managers.may_act(client, config, "U0LEA0007") is True
+    fake.fail_next("usergroups.users.list", delay=SLACK_SLOW)
+
+    started = time.monotonic()
+    assert managers.may_act(client, config, "U0LEA0007") is True
+    assert managers.act_refusal(client, config, "U0TOM0007") == "not_manager"
+    assert time.monotonic() - started < PRE_ACK_BUDGET + 0.5
+
+
+def test_insight_config_while_slack_hangs_says_try_again_within_the_budget(sqlite_url: str, fake: FakeSlack) -> None:
+    runtime = build_runtime(
+        make_settings(sqlite_url, fake.base_url, PEPITES_MANAGER_GROUP="S0MANAGERS"), token_verification=False
+    )
+    try:
+        fake.usergroups["S0MANAGERS"] = ["U0LEA0007"]
+        fake.fail_next("usergroups.users.list", delay=SLACK_SLOW)
+        fake.fail_next("users.info", delay=SLACK_SLOW)
+        ack = Mock()
+        body = {"team_id": TEAM, "user_id": "U0LEA0007", "text": "config", "trigger_id": "trigger-config"}
+        services = runtime.services
+        started = time.monotonic()
+        insight_command_callback(services.capture, services.workspaces, ack, body, services.client)
+
+        assert time.monotonic() - started < 2 * PRE_ACK_BUDGET + 0.5
+        assert "Réessayez" in ack.call_args.kwargs["text"]
+        assert fake.calls("views.open") == []
+    finally:
+        runtime.stop()
