@@ -68,19 +68,25 @@ def cmd_run(args: argparse.Namespace) -> int:
             runtime.stop(0)
             return 1
         received = stop.wait()
-        socket_mode.close()
+        draining = time.monotonic()
+        if not socket_mode.close(settings.shutdown_grace):
+            log.warning(
+                "Socket Mode: envelopes still running after %ss; Slack will send them again", settings.shutdown_grace
+            )
+        grace = max(settings.shutdown_grace - (time.monotonic() - draining), 0.1)
         server = None
     else:
         from bot.slack.server import Server
 
         server = Server(runtime.wsgi, host=settings.host, port=settings.port, threads=settings.http_threads).start()
         received = stop.wait()
+        grace = settings.shutdown_grace
     log.info(
         "%s received, stopping: /healthz answers 503, new requests are refused, draining for up to %ss",
         received,
         settings.shutdown_grace,
     )
-    stopped = runtime.stop(settings.shutdown_grace)
+    stopped = runtime.stop(grace)
     if server is not None:
         server.flush(timeout=1.0)
     log.info(

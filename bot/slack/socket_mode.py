@@ -56,6 +56,41 @@ class PromptSocketModeClient(SocketModeClient):
         self._reason = "start"
         self._reported: set[tuple[str, str]] = set()
         self._last_failure_log = 0.0
+        self.draining = False
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def drain(self, timeout: float) -> bool:
+        """Take no new envelope (Slack redelivers one not acked), let those received finish and send their
+        acks over the still-open link, for up to ``timeout`` seconds; True when all did."""
+        self.draining = True
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._in_flight > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(min(left, 0.05))
+        return True
+
+    def enqueue_message(self, message: str) -> None:
+        if self.draining:
+            return  # not acked: Slack sends it again, to the next process
+        if '"disconnect"' not in message[:64]:  # a disconnect is handled by the processor, no listener
+            with self._idle:
+                self._in_flight += 1  # counted from receipt until its listeners (and ack) are done
+        super().enqueue_message(message)
+
+    def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
+        try:
+            super().run_message_listeners(message, raw_message)
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._idle:
+            self._in_flight = max(0, self._in_flight - 1)
+            self._idle.notify_all()
 
     def connect(self) -> None:
         old_session, old_state = self.current_session, self.current_session_state

@@ -89,8 +89,11 @@ class SocketModeServer:
             raise SocketModeRefused(f"cannot start Socket Mode (SLACK_APP_TOKEN): {refusal(exc)}") from exc
         return self
 
-    def close(self) -> None:
-        """Stop taking envelopes (the Socket Mode link closes), then stop answering ``/healthz``."""
+    def close(self, grace: float = 0.0) -> bool:
+        """Stop taking envelopes, let those received finish and send their acks for up to ``grace`` seconds,
+        then close the Socket Mode link and stop answering ``/healthz``; True when all finished in time."""
+        drained = self.handler.client.drain(grace)
         self.handler.close()
         self._waitress.close()
         self._thread.join(timeout=5)
+        return drained

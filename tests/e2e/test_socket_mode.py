@@ -159,6 +159,24 @@ def test_socket_mode_run_serves_slack_and_survives_link_faults(running: Running)
         assert line not in log, line
 
 
+def test_socket_mode_sigterm_lets_the_envelope_being_run_finish_and_ack(running: Running) -> None:
+    """SIGTERM while a command is being run (a name lookup Slack answers slowly): its insight is stored and its
+    ack sent before the link closes, so Slack has nothing to send again; the process exits 0."""
+    fake, web = running.socket, running.web
+    wait_for(lambda: healthz(running.port)[0] == 200, 20, "/healthz 200 once the session is up")
+    web.fail_next("users.info", delay=0.9)
+    envelope = fake.send_command("<@U2002> dit que le VPN coupe pendant les démos.", response_url=web.response_url("t"))
+    assert envelope is not None
+    wait_for(lambda: web.calls("users.info"), 5, "the command looking its mention up")
+    running.process.terminate()
+    ack = fake.wait_for_ack(envelope, 10)
+    assert ack is not None, f"the envelope in flight at SIGTERM was not acked\n{running.log_text()[-3000:]}"
+    assert running.process.wait(timeout=30) == 0, running.log_text()[-3000:]
+    sessions = make_sessions(make_engine(f"sqlite:///{running.log.parent}/socket.db"))
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Insight)) == 1
+
+
 def test_socket_mode_run_with_a_refused_token_exits_1_saying_why(tmp_path: Path) -> None:
     with FakeSlack() as web:
         socket = FakeSocketMode(app_token=APP_TOKEN, with_api=False).start()
