@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
@@ -80,10 +80,24 @@ def insight_id_by_key(session: Session, idempotency_key: str) -> int | None:
     return session.scalar(select(Insight.id).where(Insight.idempotency_key == idempotency_key))
 
 
+def confirmation_due(session: Session, idempotency_key: str, reporter_hash: str) -> bool:
+    """Whether this person's insight under this key was stored but its confirmation never sent nor given up on:
+    the process that stored it stopped before its DM, and a re-run of the capture must send it."""
+    row = session.execute(
+        select(Insight.reporter_hash, Insight.confirmation).where(Insight.idempotency_key == idempotency_key)
+    ).one_or_none()
+    return row is not None and row.reporter_hash == reporter_hash and not row.confirmation
+
+
 def reported_by(session: Session, idempotency_key: str, reporter_hash: str) -> bool:
     """Whether this person reported the insight stored under this key (a redelivered capture is theirs)."""
     stored = session.scalar(select(Insight.reporter_hash).where(Insight.idempotency_key == idempotency_key))
     return stored == reporter_hash
+
+
+# Kept as an insight's confirmation when none is to be updated: the DM was refused (the reporter was told in the
+# channel), or the insight was handed to someone else. An empty one means none was sent yet (see confirmation_due).
+CONFIRMATION_UNSENT: Final = {"unsent": True}
 
 
 def remember_confirmation(

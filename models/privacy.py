@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from models.insights import CONFIRMATION_UNSENT
 from models.schema import Insight, Vote, Workspace
 
 # Sealed locations start with this, so a sealed reporter id is never read as one (and the reverse).
@@ -96,7 +97,7 @@ def hand_over_shared(
         insight.reporter_id = colleague
         insight.reporter_sealed = None
         insight.anonymous = False
-        insight.confirmation = {}  # the erased person's DM: not theirs to update any more
+        insight.confirmation = dict(CONFIRMATION_UNSENT)  # the erased person's DM: not theirs to update any more
         handed.append((insight.id, colleague))
     session.flush()
     return handed

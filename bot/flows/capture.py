@@ -18,6 +18,7 @@ from insights.slack_markup import has_words
 from models.insights import (
     InsightDraft,
     add_insight,
+    confirmation_due,
     insight_id_by_key,
     label_mentions,
     recent_captures,
@@ -91,6 +92,14 @@ def already_told(db: Database, draft: InsightDraft) -> bool:
     same message twice, and the first confirmation said so (one DM per capture)."""
     with db.sessions.begin() as session:
         return reported_by(session, draft.idempotency_key, draft.reporter_hash)
+
+
+def confirmation_owed(db: Database, key: str, reporter_hash: str) -> bool:
+    """This person's insight under ``key`` was stored, but the process stopped before its confirmation was sent
+    (a kill between the two): the capture's re-run sends it. The DM is recorded only once sent, so a kill between
+    the DM and its record gives a second DM, never none (docs/decisions.md)."""
+    with db.sessions.begin() as session:
+        return confirmation_due(session, key, reporter_hash)
 
 
 def store(capture: Capture, draft: InsightDraft) -> tuple[InsightCard, bool]:

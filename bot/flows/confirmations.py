@@ -21,7 +21,8 @@ from bot.slack import messenger
 from bot.slack.client import NO_ANSWER, send_to_response_url
 from bot.views.blocks import as_dicts
 from bot.views.confirmation import confirmation_blocks, confirmation_text
-from models.read import InsightCard
+from models.insights import CONFIRMATION_UNSENT
+from models.read import InsightCard, card_by_id
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,21 @@ def send_confirmation(
         capture.tagging.submit(card.id)
 
 
+def send_owed_confirmation(
+    capture: Capture, client: WebClient, lang: str, user_id: str, insight_id: int, channel_id: str | None
+) -> None:
+    """The confirmation of a stored insight whose process stopped before sending it, sent as the first would be
+    (then kept, and the tagging queued)."""
+    with capture.db.sessions.begin() as session:
+        card = card_by_id(session, insight_id)
+    if card is not None:
+        send_confirmation(capture, client, lang, user_id, card, created=True, permalink=None, channel_id=channel_id)
+
+
 def confirm_by_dm(
     client: WebClient, user_id: str, channel_id: str | None, card: InsightCard, lang: str, *, again: bool
 ) -> dict[str, Any]:
-    """DM the reporter their confirmation; where it is (for the tagged update), or {} when it was not sent.
+    """DM the reporter their confirmation; where it is (for the tagged update), or ``CONFIRMATION_UNSENT``.
 
     When the DM is refused or unanswered, the reporter is told in ``channel_id`` (ephemeral) that the
     insight is saved and where to find it: the insight is stored either way, and must not be shared twice.
@@ -67,7 +79,7 @@ def confirm_by_dm(
         # Someone of another organisation cannot look it up in the workspace (no /insight mine for them).
         told = t(lang, "external_saved_unconfirmed" if card.external else "saved_unconfirmed", id=card.id)
         messenger.ephemeral(client, channel_id, user_id, told, failure=failure)
-    return {}
+    return dict(CONFIRMATION_UNSENT)
 
 
 def update_confirmation(client: WebClient, card: InsightCard, lang: str, where: dict[str, Any]) -> bool:
@@ -75,7 +87,7 @@ def update_confirmation(client: WebClient, card: InsightCard, lang: str, where: 
 
     A person of another organisation is shown no tags: their confirmation stays as it is (True, nothing sent).
     """
-    if card.external:
+    if card.external or where.get("unsent"):
         return True
     blocks = as_dicts(confirmation_blocks(card, lang))
     text = confirmation_text(card, lang)

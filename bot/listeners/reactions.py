@@ -17,13 +17,14 @@ from bot.flows.capture import (
     CaptureFailed,
     CaptureRateLimited,
     captured_id,
+    confirmation_owed,
     draft_from,
     message_key,
     reporter_fields,
     store,
     text_problem,
 )
-from bot.flows.confirmations import send_confirmation
+from bot.flows.confirmations import send_confirmation, send_owed_confirmation
 from bot.flows.escalation import vote_count, vote_to_escalate, withdraw_vote
 from bot.i18n import t
 from bot.ids import MAX_TEXT_LENGTH
@@ -120,6 +121,11 @@ def _capture_message(
     key = message_key(team_id, channel_id, ts)
     existing = captured_id(capture.db, key)
     if existing is not None:
+        # A re-run of this event (the process that stored it was killed before the DM) still tells the reporter.
+        reporter = str(event.get("item_user") or "") if by_author else user_id
+        if reporter and confirmation_owed(capture.db, key, capture.db.vault.hash(team_id, reporter)):
+            lang = workspaces.config(team_id).language
+            send_owed_confirmation(capture, client, lang, reporter, existing, channel_id)
         return existing  # someone else saved it first: one insight however many people add the emoji
     if str(event.get("item_user") or "") in own:
         return None
