@@ -16,7 +16,6 @@ from bot.flows.capture import (
     CaptureFailed,
     CaptureRateLimited,
     already_told,
-    confirmation_owed,
     draft_from,
     label_later,
     message_key,
@@ -124,9 +123,7 @@ def capture_submission_callback(
     ack()
     if created:
         label_later(capture.db, client, card.id, card.text)
-    if not created and confirmation_owed(capture.db, draft.idempotency_key, draft.reporter_hash):
-        created = True  # stored by a process stopped before its DM: this delivery sends it, as the first would
-    elif not created and already_told(capture.db, draft):
+    if not created and already_told(capture.db, draft):
         return  # Slack redelivered this person's form: their first confirmation stands
     permalink = _permalink(client, origin) if from_message and created else None
     if draft.external:  # shown as to someone of another organisation, even a message a colleague saved first

@@ -1,5 +1,5 @@
-"""A process killed between storing a captured insight and its confirmation DM: the capture's re-run (the event
-inbox takes the event over, Slack redelivers the form) tells the reporter once, and only then."""
+"""A process killed between storing a reaction's insight and its confirmation DM: the event's re-run (the event
+inbox takes it over once the claim is stale) tells the reporter once, and only then."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from unittest.mock import Mock
 import pytest
 from slack_bolt import BoltContext
 
-from bot import ids
-from bot.listeners import reactions, shortcuts
+from bot.listeners import reactions
 from bot.listeners.reactions import reaction_added_callback
 from bot.services import Services
-from bot.views.capture_modal import CaptureOrigin
 from models.insights import CONFIRMATION_UNSENT
 from models.schema import Insight
 from tests.support.fake_slack import FakeSlack
@@ -87,38 +85,3 @@ def test_a_refused_dm_is_not_sent_again_on_a_rerun(
 
     _react(services, web_client)
     assert _dms(slack_state) == 1 and len(slack_state.calls("chat.postEphemeral")) == 1
-
-
-def _submit(services: Services, client: Mock) -> Mock:
-    origin = CaptureOrigin(
-        source="shortcut", channel_id=CHANNEL, channel_name="terrain", message_ts=TS, author_id=AUTHOR
-    )
-    view = {
-        "id": "V0FORM001",
-        "private_metadata": origin.dumps(),
-        "state": {
-            "values": {
-                ids.BLOCK_TEXT: {ids.INPUT_TEXT: {"type": "plain_text_input", "value": "Biocoop attend son avoir"}},
-            }
-        },
-    }
-    body = {"team": {"id": TEAM}, "user": {"id": AUTHOR, "team_id": TEAM}, "view": view}
-    ack = Mock()
-    shortcuts.capture_submission_callback(services.capture, services.workspaces, ack, body, view, client)
-    return ack
-
-
-@pytest.mark.usefixtures("message")
-def test_a_form_redelivered_after_a_kill_before_the_dm_tells_the_reporter_once(
-    services: Services, web_client: Mock, slack_state: FakeSlack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with monkeypatch.context() as patched:
-        patched.setattr(shortcuts, "send_confirmation", _die_before_the_dm)
-        with pytest.raises(Killed):
-            _submit(services, web_client)
-    assert _dms(slack_state) == 0 and len(_confirmations(services)) == 1
-
-    _submit(services, web_client)  # the person submits again (Slack had no answer)
-    assert _dms(slack_state) == 1
-    _submit(services, web_client)  # a redelivery after that: their confirmation stands
-    assert _dms(slack_state) == 1

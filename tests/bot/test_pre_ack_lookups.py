@@ -60,7 +60,8 @@ def test_insight_naming_someone_is_answered_in_time_while_users_info_hangs_and_t
     services: Services, fake: FakeSlack
 ) -> None:
     fake.users["U0FARID07"] = {"profile": {"display_name": "Farid", "real_name": "Farid B."}}
-    fake.fail_next("users.info", delay=SLACK_SLOW)  # the lookup before the 2xx hangs; the next one answers
+    fake.fail_next("users.info", delay=SLACK_SLOW)  # the lookup before the 2xx hangs; the next one answers,
+    fake.fail_next("users.info", delay=1.0)  # a second later: the text is read as stored at once before that
     client = make_web_client("xoxb-test-token", fake.base_url)  # the process's client: 10 s, retries
 
     answer, took = _command(services, client, TEXT, "trigger-slow")

@@ -96,6 +96,7 @@ def test_command_database_down_tells_the_person_and_keeps_the_text(
 def test_command_naming_someone_is_answered_in_time_while_users_info_hangs(pepites: Pepites) -> None:
     pepites.fake.users["U0FARID09"] = {"profile": {"display_name": "Farid"}}
     pepites.fake.fail_next("users.info", delay=6.0)  # Slack hangs on the name before the 2xx
+    pepites.fake.fail_next("users.info", delay=1.5)  # and answers the later lookup after the text is read below
     text = "Biocoop attend l'export PDF depuis un mois, <@U0FARID09> l'a promis pour lundi"
     started = time.perf_counter()
     response = pepites.slack.command(text)
