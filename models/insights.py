@@ -96,7 +96,8 @@ def reported_by(session: Session, idempotency_key: str, reporter_hash: str) -> b
 
 
 # Kept as an insight's confirmation when none is to be updated: the DM was refused (the reporter was told in the
-# channel), or the insight was handed to someone else. An empty one means none was sent yet (see confirmation_due).
+# channel), the insight was handed to someone else, or imported from history (nobody is told). An empty one means
+# none was sent yet (see confirmation_due).
 CONFIRMATION_UNSENT: Final = {"unsent": True}
 
 

@@ -38,7 +38,7 @@ from models.history import (
     save_checkpoint,
     stored_keys,
 )
-from models.insights import InsightDraft
+from models.insights import CONFIRMATION_UNSENT, InsightDraft
 from models.privacy import ReporterVault
 from models.themes import catalogue_of
 from models.workspaces import ensure_workspace, find_workspace
@@ -242,6 +242,8 @@ class HistoryImport:
             channel_name=message.channel_name,
             message_ts=message.ts,
             created_at=_moment(message.ts),
+            # Nobody is told of an imported insight, then or later (a :gem: on it must not send a confirmation).
+            confirmation=dict(CONFIRMATION_UNSENT),
             **reporter_fields(self.vault, self.team_id, message.user, anonymous=False),
         )
 

@@ -22,7 +22,7 @@ from bot.jobs.tagging import workspace_orgs
 from bot.workspace_config import WorkspaceConfig
 from insights.types import KnownOrgs, Tags
 from models.history import add_tagged
-from models.insights import InsightDraft, add_insight, set_signal
+from models.insights import InsightDraft, add_insight, confirmation_due, set_signal
 from models.schema import ImportCheckpoint, Insight, Workspace
 from models.tagging import store_tags
 from tests.bot.conftest import make_settings
@@ -123,6 +123,8 @@ def test_import_stores_the_marked_messages_once_in_their_weeks(
     assert {r.source for r in rows} == {"import"} and all(r.tagged_at is not None for r in rows)
     assert rows[0].created_at == W3 and rows[0].reporter_id == "U1" and rows[0].channel_name == "retours-clients"
     assert rows[2].reporter_id == "U3"  # the thread reply's author
+    with sessions.begin() as session:  # nobody is told of an imported insight, nor owed a DM when they add :gem:
+        assert not any(confirmation_due(session, r.idempotency_key, r.reporter_hash) for r in rows)
     assert rows[0].idempotency_key == f"message:T1:C0FEEDBACK:{int(W3.timestamp())}.000000"
     assert "retention 1" in out and "bot 1" in out and "system 1" in out and "no_text 1" in out
     assert "general/2026-10-01.json" in err and "general/2026-10-01.json" in out
