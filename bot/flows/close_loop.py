@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
@@ -43,6 +43,19 @@ def may_act(workspaces: Workspaces, client: WebClient, team_id: str, user_id: st
         return True
     answer(respond, t(config.language, refused))  # "not a manager", or Slack did not answer in time
     return False
+
+
+def refused_form(
+    workspaces: Workspaces, client: WebClient, ack: Ack, team_id: str, user_id: str, has_context: bool, block: str
+) -> bool:
+    """A manager's form refused, the reason shown under ``block``: not the app's form (no context), not a manager,
+    or Slack too slow to say. False to go on."""
+    config = workspaces.config(team_id)
+    refused = workspaces.managers.act_refusal(client, config, user_id) if has_context else "not_manager"
+    if refused is None:
+        return False
+    ack(response_action="errors", errors={block: t(workspaces.lang_of(team_id), refused)})
+    return True
 
 
 def manager_card(

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.flows.close_loop import open_manager_form
+from bot.flows.close_loop import open_manager_form, refused_form
 from bot.flows.conversation import answer_manager, drop_duplicate, find_card, message_for, write_to_reporter
 from bot.flows.escalation import vote_count, vote_to_escalate
 from bot.i18n import plural, t
@@ -53,13 +53,11 @@ def reply_submission_callback(
     form = form_of(body, view)
     lang = workspaces.lang_of(form.team_id)
     text = form.text(view, ids.BLOCK_NOTE)
-    refused = (
-        None
-        if form.context is None
-        else workspaces.managers.act_refusal(client, workspaces.config(form.team_id), form.user_id)
-    )
-    if form.context is None or refused:
-        ack(response_action="errors", errors={ids.BLOCK_NOTE: t(lang, refused or "not_manager")})
+    has_context = form.context is not None
+    if (
+        refused_form(workspaces, client, ack, form.team_id, form.user_id, has_context, ids.BLOCK_NOTE)
+        or form.context is None
+    ):
         return
     stored = write_to_reporter(db, form.team_id, form.context.insight_id, form.user_id, text, form.view_id)
     if isinstance(stored, str):

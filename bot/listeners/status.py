@@ -18,6 +18,7 @@ from bot.flows.close_loop import (
     may_act,
     open_manager_form,
     redrawn_alert,
+    refused_form,
     resolve,
     set_status,
 )
@@ -111,13 +112,11 @@ def assign_submission_callback(
     form = form_of(body, view)
     lang = workspaces.lang_of(form.team_id)
     assignee = submitted_user(view, ids.BLOCK_ASSIGNEE)
-    refused = (
-        None
-        if form.context is None
-        else workspaces.managers.act_refusal(client, workspaces.config(form.team_id), form.user_id)
-    )
-    if form.context is None or refused:
-        ack(response_action="errors", errors={ids.BLOCK_ASSIGNEE: t(lang, refused or "not_manager")})
+    has_context = form.context is not None
+    if (
+        refused_form(workspaces, client, ack, form.team_id, form.user_id, has_context, ids.BLOCK_ASSIGNEE)
+        or form.context is None
+    ):
         return
     ack()
     outcome = assign(db, form.team_id, form.context.insight_id, assignee, form.user_id)
@@ -188,13 +187,11 @@ def resolve_submission_callback(
     except ValueError:
         ack(response_action="errors", errors={ids.BLOCK_VALUE: t(lang, "resolve_value_wrong")})
         return
-    refused = (
-        None
-        if form.context is None
-        else workspaces.managers.act_refusal(client, workspaces.config(form.team_id), form.user_id)
-    )
-    if form.context is None or refused:
-        ack(response_action="errors", errors={ids.BLOCK_NOTE: t(lang, refused or "not_manager")})
+    has_context = form.context is not None
+    if (
+        refused_form(workspaces, client, ack, form.team_id, form.user_id, has_context, ids.BLOCK_NOTE)
+        or form.context is None
+    ):
         return
     note = form.text(view, ids.BLOCK_NOTE) or None
     ack()

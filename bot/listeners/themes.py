@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.flows.close_loop import may_act
+from bot.flows.close_loop import may_act, refused_form
 from bot.flows.home import publish_home
 from bot.flows.themes import (
     Confirmation,
@@ -164,9 +164,7 @@ def _form(
     """The sender and context of a curation form, or None after refusing it (not a manager, no context)."""
     team_id, user_id = team_of(body), body["user"]["id"]
     context = ThemeContext.loads(str(view.get("private_metadata") or ""))
-    refused = None if context is None else workspaces.managers.act_refusal(client, workspaces.config(team_id), user_id)
-    if context is None or refused:
-        ack(response_action="errors", errors={block: t(workspaces.lang_of(team_id), refused or "not_manager")})
+    if refused_form(workspaces, client, ack, team_id, user_id, context is not None, block) or context is None:
         return None
     return team_id, user_id, context
 
